@@ -1,0 +1,758 @@
+//! The analysis pass: every layer streamed once, concurrently, each entry
+//! offered to the analyzers, results merged in layer order.
+
+use std::collections::HashMap;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use customs_model::analysis::{
+    Analysis, EntryKind, FileAnalyzer, FileMeta, FileRecord, Interest, LayerRef,
+};
+use customs_model::Warning;
+use customs_oci::media_type::{self as mt, Compression};
+use serde::{Deserialize, Serialize};
+
+use crate::cache::LayerCache;
+use crate::path::{normalize_entry_path, split_parent};
+use crate::tree::{Change, ChangeKind, FileTree, TreeEntry};
+use crate::verify::{is_limit_breach, HashingReader};
+use crate::{Error, Image, LayerInfo, Limits};
+
+/// Receives progress of a walk; called from worker threads.
+pub trait Progress: Sync {
+    /// A layer starts streaming; `total` is its blob size.
+    fn layer_started(&self, _index: usize, _total: u64) {}
+    /// More bytes of a layer blob were read.
+    fn layer_advanced(&self, _index: usize, _bytes: u64) {}
+    /// A layer is done (`cached`: its results came from the cache).
+    fn layer_finished(&self, _index: usize, _cached: bool) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// How to walk.
+pub struct WalkOptions<'a> {
+    /// Bounds.
+    pub limits: Limits,
+    /// Layer cache (`None` = no cache).
+    pub cache: Option<&'a LayerCache>,
+    /// Progress sink.
+    pub progress: &'a dyn Progress,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+}
+
+impl Default for WalkOptions<'_> {
+    fn default() -> Self {
+        Self { limits: Limits::default(), cache: None, progress: &NoProgress, threads: 0 }
+    }
+}
+
+/// Facts about one walked layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerStats {
+    /// Bytes of the uncompressed tar.
+    pub uncompressed_size: u64,
+    /// Tar entries.
+    pub entries: u64,
+    /// Whether the results came from the cache.
+    pub cached: bool,
+}
+
+/// Everything a walk produces.
+#[derive(Debug, Clone, Default)]
+pub struct WalkResult {
+    /// Analyzer records of all layers, merged, with deletion facts.
+    pub analysis: Analysis,
+    /// The merged filesystem with per-path history.
+    pub tree: FileTree,
+    /// Per-layer facts, by layer index.
+    pub layers: Vec<LayerStats>,
+}
+
+/// The kind of a layer entry, whiteouts included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum LayerEntryKind {
+    File(EntryKind),
+    Whiteout,
+    Opaque,
+}
+
+/// One tar entry as the merge needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LayerEntry {
+    pub(crate) path: String,
+    pub(crate) kind: LayerEntryKind,
+    #[serde(default)]
+    pub(crate) size: u64,
+    #[serde(default)]
+    pub(crate) mode: u32,
+    #[serde(default)]
+    pub(crate) uid: u64,
+    #[serde(default)]
+    pub(crate) gid: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) link: Option<String>,
+}
+
+/// What walking one layer yields; cached per diffID.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct LayerResult {
+    pub(crate) entries: Vec<LayerEntry>,
+    /// (analyzer id, path, value)
+    pub(crate) records: Vec<(String, String, serde_json::Value)>,
+    pub(crate) warnings: Vec<Warning>,
+    pub(crate) stats: LayerStats,
+}
+
+/// Walks every layer of an image (or the directory of a `dir:` image) and
+/// merges the results.
+pub fn walk(
+    image: &Image,
+    analyzers: &[Box<dyn FileAnalyzer>],
+    opts: &WalkOptions<'_>,
+) -> Result<WalkResult, Error> {
+    if let Some(root) = &image.root_dir {
+        let layer = walk_dir(root, analyzers, &opts.limits)?;
+        let refs = vec![LayerRef { index: 0, digest: None, diff_id: None, created_by: None }];
+        return Ok(merge(refs, vec![layer]));
+    }
+    let signature = analyzer_signature(analyzers, &opts.limits);
+    let n = image.layers.len();
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.threads
+    };
+    // Largest layers first, so the last layer to finish is a small one.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(image.layers.get(i).map_or(0, |l| l.descriptor.size)));
+    let next = AtomicUsize::new(0);
+    let total = AtomicU64::new(0);
+    let results: Mutex<Vec<Option<Result<LayerResult, Error>>>> =
+        Mutex::new((0..n).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(n.max(1)) {
+            scope.spawn(|| loop {
+                let slot = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&index) = order.get(slot) else { break };
+                let Some(layer) = image.layers.get(index) else { break };
+                let result = walk_one(image, layer, analyzers, opts, &signature, &total);
+                if let Ok(mut guard) = results.lock() {
+                    if let Some(cell) = guard.get_mut(index) {
+                        *cell = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_default();
+    let mut layers = Vec::with_capacity(n);
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Some(Ok(l)) => layers.push(l),
+            Some(Err(e)) => return Err(e),
+            None => {
+                return Err(Error::Missing {
+                    what: format!("results of layer {i}"),
+                    source_name: image.target.to_string(),
+                })
+            }
+        }
+    }
+    let refs = image
+        .layers
+        .iter()
+        .map(|l| LayerRef {
+            index: l.index,
+            digest: Some(l.descriptor.digest.clone()),
+            diff_id: Some(l.diff_id.clone()),
+            created_by: l.history.as_ref().and_then(|h| h.created_by.clone()),
+        })
+        .collect();
+    Ok(merge(refs, layers))
+}
+
+fn analyzer_signature(analyzers: &[Box<dyn FileAnalyzer>], limits: &Limits) -> String {
+    let mut ids: Vec<String> = analyzers.iter().map(|a| format!("{}@{}", a.id(), a.version())).collect();
+    ids.sort();
+    let text = format!("{}|max_file={}", ids.join(","), limits.max_file_bytes);
+    crate::verify::digest_of(customs_model::DigestAlgorithm::Sha256, text.as_bytes())
+        .short()
+        .to_owned()
+}
+
+fn walk_one(
+    image: &Image,
+    layer: &LayerInfo,
+    analyzers: &[Box<dyn FileAnalyzer>],
+    opts: &WalkOptions<'_>,
+    signature: &str,
+    total: &AtomicU64,
+) -> Result<LayerResult, Error> {
+    if let Some(cache) = opts.cache {
+        if let Some(mut cached) = cache.get(signature, &layer.diff_id) {
+            cached.stats.cached = true;
+            opts.progress.layer_finished(layer.index, true);
+            return Ok(cached);
+        }
+    }
+    opts.progress.layer_started(layer.index, layer.descriptor.size);
+    let blob = image.open_layer_blob(layer)?;
+    let result = stream_layer(blob, layer, analyzers, opts, total)?;
+    if let Some(cache) = opts.cache {
+        // A cache that cannot be written only costs speed next time.
+        let _ = cache.put(signature, &layer.diff_id, &result);
+    }
+    opts.progress.layer_finished(layer.index, false);
+    Ok(result)
+}
+
+/// Counts bytes for progress reports.
+struct ProgressReader<'a, R> {
+    inner: R,
+    progress: &'a dyn Progress,
+    index: usize,
+    pending: u64,
+}
+
+impl<R: Read> Read for ProgressReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pending += n as u64;
+        if self.pending >= 4 << 20 || n == 0 {
+            self.progress.layer_advanced(self.index, self.pending);
+            self.pending = 0;
+        }
+        Ok(n)
+    }
+}
+
+fn corrupt(layer: &LayerInfo, source: io::Error) -> Error {
+    Error::CorruptLayer { index: layer.index, digest: layer.descriptor.digest.to_string(), source }
+}
+
+fn stream_layer(
+    blob: Box<dyn Read + Send + '_>,
+    layer: &LayerInfo,
+    analyzers: &[Box<dyn FileAnalyzer>],
+    opts: &WalkOptions<'_>,
+    total: &AtomicU64,
+) -> Result<LayerResult, Error> {
+    let limits = &opts.limits;
+    let digest = &layer.descriptor.digest;
+    let progress = ProgressReader { inner: blob, progress: opts.progress, index: layer.index, pending: 0 };
+    let mut compressed = HashingReader::new(
+        BufReader::with_capacity(256 * 1024, progress),
+        Some(digest.algorithm()),
+        u64::MAX,
+    );
+    let compression = match mt::layer_compression(&layer.descriptor.media_type) {
+        Some(c) => c,
+        None => {
+            // Unknown media type: sniff the magic bytes.
+            let head = io::BufRead::fill_buf(compressed.inner_mut()).map_err(|e| corrupt(layer, e))?;
+            mt::sniff_compression(head)
+        }
+    };
+    // When the blob is the uncompressed tar, blob digest and diffID are
+    // one hash: compute it once.
+    let same_hash = compression == Compression::None && digest == &layer.diff_id;
+    let mut result = LayerResult::default();
+    let (compressed_digest, compressed_size, diff_digest, uncompressed_size) = match compression {
+        Compression::None => {
+            let mut r = HashingReader::new(
+                &mut compressed,
+                if same_hash { None } else { Some(layer.diff_id.algorithm()) },
+                limits.max_layer_uncompressed,
+            );
+            read_tar(&mut r, layer, analyzers, limits, &mut result)?;
+            let (d, n) = r.drain_and_finish().map_err(|e| map_stream_err(layer, e, limits))?;
+            let (cd, cn) = compressed.drain_and_finish().map_err(|e| corrupt(layer, e))?;
+            let d = if same_hash { cd.clone() } else { d };
+            (cd, cn, d, n)
+        }
+        Compression::Gzip => {
+            let gz = flate2::read::MultiGzDecoder::new(&mut compressed);
+            let mut r = HashingReader::new(
+                BufReader::with_capacity(256 * 1024, gz),
+                Some(layer.diff_id.algorithm()),
+                limits.max_layer_uncompressed,
+            );
+            read_tar(&mut r, layer, analyzers, limits, &mut result)?;
+            let (d, n) = r.drain_and_finish().map_err(|e| map_stream_err(layer, e, limits))?;
+            let (cd, cn) = compressed.drain_and_finish().map_err(|e| corrupt(layer, e))?;
+            (cd, cn, d, n)
+        }
+        Compression::Zstd => {
+            let z = zstd::stream::read::Decoder::new(&mut compressed).map_err(|e| corrupt(layer, e))?;
+            let mut r = HashingReader::new(
+                BufReader::with_capacity(256 * 1024, z),
+                Some(layer.diff_id.algorithm()),
+                limits.max_layer_uncompressed,
+            );
+            read_tar(&mut r, layer, analyzers, limits, &mut result)?;
+            let (d, n) = r.drain_and_finish().map_err(|e| map_stream_err(layer, e, limits))?;
+            let (cd, cn) = compressed.drain_and_finish().map_err(|e| corrupt(layer, e))?;
+            (cd, cn, d, n)
+        }
+    };
+    if let Some(actual) = compressed_digest {
+        if &actual != digest {
+            return Err(Error::DigestMismatch { expected: digest.clone(), actual });
+        }
+    }
+    if layer.descriptor.size != 0 && compressed_size != layer.descriptor.size {
+        return Err(Error::SizeMismatch {
+            digest: digest.clone(),
+            expected: layer.descriptor.size,
+            actual: compressed_size,
+        });
+    }
+    if let Some(actual) = diff_digest {
+        if actual != layer.diff_id {
+            return Err(Error::DiffIdMismatch {
+                index: layer.index,
+                digest: digest.clone(),
+                expected: layer.diff_id.clone(),
+                actual,
+            });
+        }
+    }
+    let sum = total.fetch_add(uncompressed_size, Ordering::Relaxed) + uncompressed_size;
+    if sum > limits.max_total_uncompressed {
+        return Err(Error::LimitExceeded {
+            what: "uncompressed image size".into(),
+            limit: limits.max_total_uncompressed,
+            unit: "bytes",
+            flag: "--max-image-bytes",
+        });
+    }
+    result.stats.uncompressed_size = uncompressed_size;
+    Ok(result)
+}
+
+fn map_stream_err(layer: &LayerInfo, e: io::Error, limits: &Limits) -> Error {
+    if is_limit_breach(&e) {
+        Error::LimitExceeded {
+            what: format!("uncompressed layer {} ({})", layer.index, layer.descriptor.digest),
+            limit: limits.max_layer_uncompressed,
+            unit: "bytes",
+            flag: "--max-layer-bytes",
+        }
+    } else {
+        corrupt(layer, e)
+    }
+}
+
+/// Offers one entry to the analyzers; reads its content once if asked.
+struct EntryDispatcher<'a> {
+    analyzers: &'a [Box<dyn FileAnalyzer>],
+    limits: &'a Limits,
+    buf: Vec<u8>,
+    wants: Vec<Interest>,
+}
+
+impl<'a> EntryDispatcher<'a> {
+    fn new(analyzers: &'a [Box<dyn FileAnalyzer>], limits: &'a Limits) -> Self {
+        Self { analyzers, limits, buf: Vec::new(), wants: Vec::with_capacity(analyzers.len()) }
+    }
+
+    /// Returns the records for one entry. `read` fills a buffer with content.
+    fn dispatch(
+        &mut self,
+        meta: &FileMeta<'_>,
+        read: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
+        result: &mut LayerResult,
+    ) -> io::Result<()> {
+        self.wants.clear();
+        let mut any_content = false;
+        let mut any = false;
+        for a in self.analyzers {
+            let w = a.interest(meta);
+            any |= w != Interest::None;
+            any_content |= w == Interest::Content;
+            self.wants.push(w);
+        }
+        if !any {
+            return Ok(());
+        }
+        let mut have_content = false;
+        if any_content && meta.kind == EntryKind::Regular {
+            if meta.size <= self.limits.max_file_bytes {
+                self.buf.clear();
+                read(&mut self.buf)?;
+                have_content = true;
+            } else {
+                result.warnings.push(Warning::new(
+                    "layer-walk",
+                    format!("/{}", meta.path),
+                    format!(
+                        "file of {} bytes exceeds the per-file limit of {} bytes; content not analysed",
+                        meta.size, self.limits.max_file_bytes
+                    ),
+                ));
+            }
+        }
+        for (a, w) in self.analyzers.iter().zip(&self.wants) {
+            let content: &[u8] = match w {
+                Interest::None => continue,
+                Interest::Content if have_content => &self.buf,
+                Interest::Content if meta.kind == EntryKind::Regular => continue,
+                _ => &[],
+            };
+            if let Some(value) = a.analyze(meta, content) {
+                result.records.push((a.id().to_owned(), meta.path.to_owned(), value));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_tar<R: Read>(
+    reader: R,
+    layer: &LayerInfo,
+    analyzers: &[Box<dyn FileAnalyzer>],
+    limits: &Limits,
+    result: &mut LayerResult,
+) -> Result<(), Error> {
+    let mut archive = tar::Archive::new(reader);
+    let mut dispatcher = EntryDispatcher::new(analyzers, limits);
+    let entries = archive.entries().map_err(|e| map_stream_err(layer, e, limits))?;
+    // Records by path in this layer, for hard links to copy.
+    let mut first_record: HashMap<String, (usize, usize)> = HashMap::new();
+    for entry in entries {
+        let mut entry = entry.map_err(|e| map_stream_err(layer, e, limits))?;
+        result.stats.entries += 1;
+        if result.stats.entries > limits.max_entries_per_layer {
+            return Err(Error::LimitExceeded {
+                what: format!("entries in layer {}", layer.index),
+                limit: limits.max_entries_per_layer,
+                unit: "entries",
+                flag: "--max-layer-entries",
+            });
+        }
+        let raw = entry.path_bytes();
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        let Some(path) = normalize_entry_path(&raw) else { continue };
+        let header = entry.header();
+        let etype = header.entry_type();
+        let mode = header.mode().unwrap_or(0);
+        let uid = header.uid().unwrap_or(0);
+        let gid = header.gid().unwrap_or(0);
+        let size = entry.size();
+        let (dir, name) = split_parent(&path);
+        if name == ".wh..wh..opq" {
+            result.entries.push(LayerEntry {
+                path: dir.to_owned(),
+                kind: LayerEntryKind::Opaque,
+                size: 0,
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                link: None,
+            });
+            continue;
+        }
+        if let Some(hidden) = name.strip_prefix(".wh.") {
+            let target = if dir.is_empty() { hidden.to_owned() } else { format!("{dir}/{hidden}") };
+            result.entries.push(LayerEntry {
+                path: target,
+                kind: LayerEntryKind::Whiteout,
+                size: 0,
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                link: None,
+            });
+            continue;
+        }
+        let kind = if etype.is_file() || etype == tar::EntryType::Continuous {
+            EntryKind::Regular
+        } else if etype.is_dir() {
+            EntryKind::Directory
+        } else if etype.is_symlink() {
+            EntryKind::Symlink
+        } else if etype.is_hard_link() {
+            EntryKind::HardLink
+        } else if etype.is_pax_global_extensions()
+            || etype.is_pax_local_extensions()
+            || etype.is_gnu_longname()
+            || etype.is_gnu_longlink()
+        {
+            continue;
+        } else {
+            EntryKind::Other
+        };
+        let link = match kind {
+            EntryKind::Symlink => entry
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned()),
+            EntryKind::HardLink => entry
+                .link_name_bytes()
+                .and_then(|l| normalize_entry_path(&String::from_utf8_lossy(&l))),
+            _ => None,
+        };
+        let content_size = if kind == EntryKind::Regular { size } else { 0 };
+        let meta = FileMeta {
+            path: &path,
+            kind,
+            size: content_size,
+            mode,
+            uid,
+            gid,
+            link_target: link.as_deref(),
+        };
+        let before = result.records.len();
+        dispatcher
+            .dispatch(
+                &meta,
+                |buf| {
+                    buf.reserve(usize::try_from(content_size).unwrap_or(0));
+                    entry.read_to_end(buf).map(|_| ())
+                },
+                result,
+            )
+            .map_err(|e| map_stream_err(layer, e, limits))?;
+        if result.records.len() > before {
+            first_record.insert(path.clone(), (before, result.records.len()));
+        }
+        if kind == EntryKind::HardLink {
+            // A hard link is the same file under another name: it carries the
+            // target's analyzer results (e.g. one Go binary at two paths).
+            if let Some(&(from, to)) = link.as_ref().and_then(|t| first_record.get(t)) {
+                let copies: Vec<_> = result
+                    .records
+                    .get(from..to)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|(a, _, v)| (a.clone(), path.clone(), v.clone()))
+                    .collect();
+                let start = result.records.len();
+                result.records.extend(copies);
+                first_record.insert(path.clone(), (start, result.records.len()));
+            }
+        }
+        result.entries.push(LayerEntry { path, kind: LayerEntryKind::File(kind), size: content_size, mode, uid, gid, link });
+    }
+    Ok(())
+}
+
+/// Walks a directory as one layer, never following symlinks.
+fn walk_dir(
+    root: &Path,
+    analyzers: &[Box<dyn FileAnalyzer>],
+    limits: &Limits,
+) -> Result<LayerResult, Error> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mut result = LayerResult::default();
+    let mut dispatcher = EntryDispatcher::new(analyzers, limits);
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                result.warnings.push(Warning::new("layer-walk", dir.display().to_string(), e.to_string()));
+                continue;
+            }
+        };
+        let mut children: Vec<_> = rd.filter_map(Result::ok).collect();
+        children.sort_by_key(std::fs::DirEntry::file_name);
+        for child in children {
+            let p = child.path();
+            let Ok(rel) = p.strip_prefix(root) else { continue };
+            let Some(path) = normalize_entry_path(&rel.to_string_lossy()) else { continue };
+            let md = match std::fs::symlink_metadata(&p) {
+                Ok(m) => m,
+                Err(e) => {
+                    result.warnings.push(Warning::new("layer-walk", format!("/{path}"), e.to_string()));
+                    continue;
+                }
+            };
+            let ft = md.file_type();
+            let kind = if ft.is_file() {
+                EntryKind::Regular
+            } else if ft.is_dir() {
+                EntryKind::Directory
+            } else if ft.is_symlink() {
+                EntryKind::Symlink
+            } else {
+                EntryKind::Other
+            };
+            let link = if ft.is_symlink() {
+                std::fs::read_link(&p).ok().map(|l| l.to_string_lossy().into_owned())
+            } else {
+                None
+            };
+            let size = if kind == EntryKind::Regular { md.len() } else { 0 };
+            let mode = md.permissions().mode() & 0o7777;
+            result.stats.entries += 1;
+            let meta = FileMeta {
+                path: &path,
+                kind,
+                size,
+                mode,
+                uid: u64::from(md.uid()),
+                gid: u64::from(md.gid()),
+                link_target: link.as_deref(),
+            };
+            let read_path = p.clone();
+            if let Err(e) = dispatcher.dispatch(
+                &meta,
+                |buf| {
+                    // Opened without following a symlink: `kind` is Regular here.
+                    let f = std::fs::File::open(&read_path)?;
+                    f.take(limits.max_file_bytes).read_to_end(buf).map(|_| ())
+                },
+                &mut result,
+            ) {
+                result.warnings.push(Warning::new("layer-walk", format!("/{path}"), e.to_string()));
+            }
+            if kind == EntryKind::Directory {
+                stack.push(p.clone());
+            }
+            result.stats.uncompressed_size += size;
+            result.entries.push(LayerEntry {
+                path,
+                kind: LayerEntryKind::File(kind),
+                size,
+                mode,
+                uid: u64::from(md.uid()),
+                gid: u64::from(md.gid()),
+                link,
+            });
+        }
+    }
+    Ok(result)
+}
+
+/// Applies the layers in order: whiteouts and opaque directories first
+/// (they hide lower layers only), then the layer's own entries.
+pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult {
+    let mut tree = FileTree::default();
+    let mut records: Vec<FileRecord> = Vec::new();
+    // path -> indices into `records` for the current version of that path
+    let mut current: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut warnings = Vec::new();
+    let mut stats = Vec::with_capacity(layers.len());
+    for (index, layer) in layers.into_iter().enumerate() {
+        let LayerResult { entries, records: layer_records, warnings: w, stats: s } = layer;
+        warnings.extend(w);
+        stats.push(s);
+        let entries_map = tree.entries_mut();
+        let remove = |entries_map: &mut std::collections::BTreeMap<String, TreeEntry>,
+                          current: &mut HashMap<String, Vec<usize>>,
+                          records: &mut Vec<FileRecord>,
+                          path: &str,
+                          include_self: bool| {
+            let lo = format!("{path}/");
+            let hi = format!("{path}0");
+            let mut victims: Vec<String> =
+                entries_map.range(lo..hi).filter(|(_, e)| e.present).map(|(k, _)| k.clone()).collect();
+            if include_self && entries_map.get(path).is_some_and(|e| e.present) {
+                victims.push(path.to_owned());
+            }
+            for v in victims {
+                if let Some(e) = entries_map.get_mut(&v) {
+                    e.present = false;
+                    e.changes.push(Change { layer: index, kind: ChangeKind::Deleted });
+                }
+                if let Some(ids) = current.remove(&v) {
+                    for id in ids {
+                        if let Some(r) = records.get_mut(id) {
+                            r.removed_in = Some(index);
+                        }
+                    }
+                }
+            }
+        };
+        for e in &entries {
+            match e.kind {
+                LayerEntryKind::Whiteout => remove(entries_map, &mut current, &mut records, &e.path, true),
+                LayerEntryKind::Opaque => remove(entries_map, &mut current, &mut records, &e.path, false),
+                LayerEntryKind::File(_) => {}
+            }
+        }
+        // New records of this layer, by path.
+        let mut new_records: HashMap<&str, Vec<usize>> = HashMap::new();
+        let base = records.len();
+        for (i, (_, path, _)) in layer_records.iter().enumerate() {
+            new_records.entry(path.as_str()).or_default().push(base + i);
+        }
+        let mut record_paths: Vec<(String, Vec<usize>)> =
+            new_records.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        record_paths.sort();
+        for e in entries {
+            let LayerEntryKind::File(kind) = e.kind else { continue };
+            let existing = entries_map.get(&e.path).filter(|x| x.present).map(|x| x.kind);
+            match existing {
+                Some(EntryKind::Directory) if kind == EntryKind::Directory => {
+                    if let Some(x) = entries_map.get_mut(&e.path) {
+                        if x.mode != e.mode || x.uid != e.uid || x.gid != e.gid {
+                            x.mode = e.mode;
+                            x.uid = e.uid;
+                            x.gid = e.gid;
+                            x.layer = index;
+                            x.changes.push(Change { layer: index, kind: ChangeKind::Modified });
+                        }
+                    }
+                    continue;
+                }
+                Some(EntryKind::Directory) => {
+                    // A file replaces a directory: its whole subtree goes.
+                    remove(entries_map, &mut current, &mut records, &e.path, false);
+                }
+                Some(_) => {}
+                None => {}
+            }
+            let change = if existing.is_some() { ChangeKind::Modified } else { ChangeKind::Added };
+            if existing.is_some() {
+                if let Some(ids) = current.remove(&e.path) {
+                    for id in ids {
+                        if let Some(r) = records.get_mut(id) {
+                            r.removed_in = Some(index);
+                        }
+                    }
+                }
+            }
+            let slot = entries_map.entry(e.path.clone()).or_insert_with(|| TreeEntry {
+                kind,
+                size: 0,
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                link: None,
+                layer: index,
+                present: true,
+                changes: Vec::new(),
+            });
+            slot.kind = kind;
+            slot.size = e.size;
+            slot.mode = e.mode;
+            slot.uid = e.uid;
+            slot.gid = e.gid;
+            slot.link = e.link;
+            slot.layer = index;
+            slot.present = true;
+            slot.changes.push(Change { layer: index, kind: change });
+        }
+        for (path, ids) in record_paths {
+            current.insert(path, ids);
+        }
+        for (analyzer, path, value) in layer_records {
+            records.push(FileRecord { analyzer, path, layer: index, removed_in: None, value });
+        }
+    }
+    records.sort_by(|a, b| {
+        (a.analyzer.as_str(), a.path.as_str(), a.layer).cmp(&(b.analyzer.as_str(), b.path.as_str(), b.layer))
+    });
+    WalkResult { analysis: Analysis { layers: refs, records, warnings }, tree, layers: stats }
+}
+
