@@ -19,11 +19,18 @@ pub struct OpenOptions {
     pub limits: Limits,
     /// Where temporary files may be written (a gzip archive is inflated there).
     pub temp_dir: PathBuf,
+    /// Registry client settings (TLS, credentials, insecure hosts).
+    pub registry: customs_registry::ClientConfig,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        Self { platform: None, limits: Limits::default(), temp_dir: std::env::temp_dir() }
+        Self {
+            platform: None,
+            limits: Limits::default(),
+            temp_dir: std::env::temp_dir(),
+            registry: customs_registry::ClientConfig::default(),
+        }
     }
 }
 

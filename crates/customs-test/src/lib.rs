@@ -7,6 +7,8 @@
 //! which case they fail, so nothing passes silently in CI.
 #![allow(clippy::print_stderr)]
 
+pub mod registry;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

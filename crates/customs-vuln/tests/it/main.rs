@@ -1,0 +1,5 @@
+//! Integration tests of customs-vuln on the real advisory data in ../shared.
+
+mod common;
+mod import;
+mod matching;
