@@ -31,8 +31,10 @@ impl LayerCache {
     /// Opens (creating) a cache under `dir`.
     pub fn open(dir: &Path) -> Result<Self, Error> {
         let root = dir.join("layers");
-        std::fs::create_dir_all(&root)
-            .map_err(|source| Error::Cache { path: root.clone(), source })?;
+        std::fs::create_dir_all(&root).map_err(|source| Error::Cache {
+            path: root.clone(),
+            source,
+        })?;
         Ok(Self { root })
     }
 
@@ -50,7 +52,11 @@ impl LayerCache {
     fn entry_path(&self, signature: &str, diff_id: &Digest) -> PathBuf {
         self.root
             .join(format!("v{CACHE_FORMAT}-{signature}"))
-            .join(format!("{}-{}.json.zst", diff_id.algorithm().name(), diff_id.hex()))
+            .join(format!(
+                "{}-{}.json.zst",
+                diff_id.algorithm().name(),
+                diff_id.hex()
+            ))
     }
 
     pub(crate) fn get(&self, signature: &str, diff_id: &Digest) -> Option<LayerResult> {
@@ -66,13 +72,24 @@ impl LayerCache {
         serde_json::from_slice(&bytes).ok()
     }
 
-    pub(crate) fn put(&self, signature: &str, diff_id: &Digest, result: &LayerResult) -> std::io::Result<()> {
+    pub(crate) fn put(
+        &self,
+        signature: &str,
+        diff_id: &Digest,
+        result: &LayerResult,
+    ) -> std::io::Result<()> {
         let path = self.entry_path(signature, diff_id);
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
         std::fs::create_dir_all(&dir)?;
         let tmp = crate::source::tar_index::TempFile::create(&dir, "cache")?;
         {
-            let f = std::fs::OpenOptions::new().write(true).truncate(true).open(&tmp.0)?;
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(&tmp.0)?;
             let mut enc = zstd::stream::write::Encoder::new(f, 1)?;
             serde_json::to_writer(&mut enc, result)?;
             enc.finish()?.flush()?;
@@ -87,14 +104,26 @@ impl LayerCache {
         let rd = match std::fs::read_dir(&self.root) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(source) => return Err(Error::Cache { path: self.root.clone(), source }),
+            Err(source) => {
+                return Err(Error::Cache {
+                    path: self.root.clone(),
+                    source,
+                })
+            }
         };
         for entry in rd.flatten() {
             let p = entry.path();
             // Only our own entries: a symlink planted here is removed, never followed.
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            let r = if is_dir { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
-            r.map_err(|source| Error::Cache { path: p.clone(), source })?;
+            let r = if is_dir {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+            r.map_err(|source| Error::Cache {
+                path: p.clone(),
+                source,
+            })?;
             removed += 1;
         }
         Ok(removed)

@@ -138,7 +138,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A limit was exceeded.
-    #[error("{what} exceeds the limit of {limit} {unit}; raise it with {flag} if the input is trusted")]
+    #[error(
+        "{what} exceeds the limit of {limit} {unit}; raise it with {flag} if the input is trusted"
+    )]
     LimitExceeded {
         /// What.
         what: String,

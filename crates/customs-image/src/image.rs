@@ -144,19 +144,31 @@ pub(crate) fn read_verified(
                 flag: "--max-manifest-bytes",
             }
         } else {
-            Error::Io { path: PathBuf::from(source.name()), source: e }
+            Error::Io {
+                path: PathBuf::from(source.name()),
+                source: e,
+            }
         }
     })?;
-    let (actual, n) =
-        h.drain_and_finish().map_err(|e| Error::Io { path: PathBuf::from(source.name()), source: e })?;
+    let (actual, n) = h.drain_and_finish().map_err(|e| Error::Io {
+        path: PathBuf::from(source.name()),
+        source: e,
+    })?;
     if let Some(actual) = actual {
         if actual != desc.digest {
-            return Err(Error::DigestMismatch { expected: desc.digest.clone(), actual });
+            return Err(Error::DigestMismatch {
+                expected: desc.digest.clone(),
+                actual,
+            });
         }
     }
     // Size 0 in a descriptor we made up means "unknown"; a real mismatch is an error.
     if desc.size != 0 && n != desc.size {
-        return Err(Error::SizeMismatch { digest: desc.digest.clone(), expected: desc.size, actual: n });
+        return Err(Error::SizeMismatch {
+            digest: desc.digest.clone(),
+            expected: desc.size,
+            actual: n,
+        });
     }
     Ok(out)
 }
@@ -176,10 +188,13 @@ pub(crate) fn resolve_descriptor(
             ManifestKind::Index(index) => {
                 let wanted = opts.platform.clone().unwrap_or_else(Platform::host);
                 index_digest.get_or_insert_with(|| desc.digest.clone());
-                desc = index.select(&wanted).cloned().ok_or_else(|| Error::NoPlatform {
-                    wanted: wanted.to_string(),
-                    available: index.platforms().join(", "),
-                })?;
+                desc = index
+                    .select(&wanted)
+                    .cloned()
+                    .ok_or_else(|| Error::NoPlatform {
+                        wanted: wanted.to_string(),
+                        available: index.platforms().join(", "),
+                    })?;
                 let _ = level;
             }
             ManifestKind::Manifest(manifest) => {
@@ -201,7 +216,10 @@ pub(crate) fn resolve_descriptor(
                         diff_ids: config.rootfs.diff_ids.len(),
                     });
                 }
-                let media = manifest.media_type.clone().or_else(|| Some(desc.media_type.clone()));
+                let media = manifest
+                    .media_type
+                    .clone()
+                    .or_else(|| Some(desc.media_type.clone()));
                 return Ok(Resolved {
                     source,
                     config_digest: manifest.config.digest.clone(),

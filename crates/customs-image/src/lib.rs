@@ -12,7 +12,12 @@
 //!
 //! Nothing here writes outside the cache directory it is given, and nothing
 //! follows a path or symlink out of the image root.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod cache;
 mod error;

@@ -48,8 +48,14 @@ mod tests {
     #[test]
     fn normalises() {
         assert_eq!(normalize_entry_path("./usr/bin/"), Some("usr/bin".into()));
-        assert_eq!(normalize_entry_path("/etc//passwd"), Some("etc/passwd".into()));
-        assert_eq!(normalize_entry_path("../../etc/passwd"), Some("etc/passwd".into()));
+        assert_eq!(
+            normalize_entry_path("/etc//passwd"),
+            Some("etc/passwd".into())
+        );
+        assert_eq!(
+            normalize_entry_path("../../etc/passwd"),
+            Some("etc/passwd".into())
+        );
         assert_eq!(normalize_entry_path("a/../../b"), Some("b".into()));
         assert_eq!(normalize_entry_path("./"), None);
         assert_eq!(normalize_entry_path(".."), None);
@@ -57,7 +63,10 @@ mod tests {
 
     #[test]
     fn resolves_links_inside_root() {
-        assert_eq!(resolve_link("etc/os-release", "../usr/lib/os-release"), Some("usr/lib/os-release".into()));
+        assert_eq!(
+            resolve_link("etc/os-release", "../usr/lib/os-release"),
+            Some("usr/lib/os-release".into())
+        );
         assert_eq!(resolve_link("bin", "usr/bin"), Some("usr/bin".into()));
         assert_eq!(resolve_link("a/b", "/../../../etc"), Some("etc".into()));
         assert_eq!(resolve_link("a/b", "../../../../x"), Some("x".into()));

@@ -84,12 +84,18 @@ impl Target {
     /// docker-archive; any other directory is a root filesystem). Anything
     /// else is an image reference.
     pub fn parse(input: &str) -> Result<Self, Error> {
-        let invalid = |reason: String| Error::InvalidTarget { target: input.to_owned(), reason };
+        let invalid = |reason: String| Error::InvalidTarget {
+            target: input.to_owned(),
+            reason,
+        };
         if let Some(rest) = input.strip_prefix("docker-archive:") {
             let (path, selector) = split_selector(rest).map_err(invalid)?;
             return Ok(Self::DockerArchive { path, selector });
         }
-        if let Some(rest) = input.strip_prefix("oci-layout:").or_else(|| input.strip_prefix("oci:")) {
+        if let Some(rest) = input
+            .strip_prefix("oci-layout:")
+            .or_else(|| input.strip_prefix("oci:"))
+        {
             let (path, selector) = split_selector(rest).map_err(invalid)?;
             return Ok(Self::OciLayout { path, selector });
         }
@@ -98,10 +104,14 @@ impl Target {
             return Ok(Self::OciLayout { path, selector });
         }
         if let Some(rest) = input.strip_prefix("dir:") {
-            return Ok(Self::Dir { path: PathBuf::from(rest) });
+            return Ok(Self::Dir {
+                path: PathBuf::from(rest),
+            });
         }
         if let Some(rest) = input.strip_prefix("sbom:") {
-            return Ok(Self::Sbom { path: PathBuf::from(rest) });
+            return Ok(Self::Sbom {
+                path: PathBuf::from(rest),
+            });
         }
         let reference = input
             .strip_prefix("registry:")
@@ -111,14 +121,24 @@ impl Target {
         if !reference.1 {
             let p = Path::new(input);
             if p.is_dir() {
-                return Ok(if p.join("index.json").is_file() && p.join("oci-layout").is_file() {
-                    Self::OciLayout { path: p.to_path_buf(), selector: None }
-                } else {
-                    Self::Dir { path: p.to_path_buf() }
-                });
+                return Ok(
+                    if p.join("index.json").is_file() && p.join("oci-layout").is_file() {
+                        Self::OciLayout {
+                            path: p.to_path_buf(),
+                            selector: None,
+                        }
+                    } else {
+                        Self::Dir {
+                            path: p.to_path_buf(),
+                        }
+                    },
+                );
             }
             if p.is_file() {
-                return Ok(Self::DockerArchive { path: p.to_path_buf(), selector: None });
+                return Ok(Self::DockerArchive {
+                    path: p.to_path_buf(),
+                    selector: None,
+                });
             }
         }
         Reference::parse(reference.0)
@@ -165,7 +185,10 @@ mod tests {
                 selector: Some(Selector::Digest(d.parse().unwrap()))
             }
         );
-        assert_eq!(Target::parse("dir:/x").unwrap(), Target::Dir { path: "/x".into() });
+        assert_eq!(
+            Target::parse("dir:/x").unwrap(),
+            Target::Dir { path: "/x".into() }
+        );
         match Target::parse("nginx").unwrap() {
             Target::Registry(r) => assert_eq!(r.to_string(), "docker.io/library/nginx:latest"),
             other => panic!("{other:?}"),
@@ -174,6 +197,9 @@ mod tests {
             Target::Registry(r) => assert_eq!(r.registry(), "host:5000"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(Target::parse("NOT A REF"), Err(Error::InvalidTarget { .. })));
+        assert!(matches!(
+            Target::parse("NOT A REF"),
+            Err(Error::InvalidTarget { .. })
+        ));
     }
 }

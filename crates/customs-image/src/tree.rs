@@ -94,13 +94,19 @@ impl FileTree {
     /// Returns the final path, or `None` for a loop, more than `max_hops`
     /// links, or a dangling link.
     pub fn resolve(&self, path: &str, max_hops: usize) -> Option<String> {
-        let mut pending: Vec<String> =
-            normalize_entry_path(path)?.split('/').rev().map(str::to_owned).collect();
+        let mut pending: Vec<String> = normalize_entry_path(path)?
+            .split('/')
+            .rev()
+            .map(str::to_owned)
+            .collect();
         let mut resolved = String::new();
         let mut hops = 0usize;
         while let Some(comp) = pending.pop() {
-            let candidate =
-                if resolved.is_empty() { comp.clone() } else { format!("{resolved}/{comp}") };
+            let candidate = if resolved.is_empty() {
+                comp.clone()
+            } else {
+                format!("{resolved}/{comp}")
+            };
             match self.entries.get(&candidate) {
                 Some(e) if e.present && e.kind == EntryKind::Symlink => {
                     hops += 1;
@@ -110,8 +116,12 @@ impl FileTree {
                     let target = e.link.as_deref().unwrap_or("");
                     // Resolve the target relative to the link's directory.
                     let base = resolve_link(&candidate, target).unwrap_or_default();
-                    let mut rest: Vec<String> =
-                        base.split('/').filter(|s| !s.is_empty()).rev().map(str::to_owned).collect();
+                    let mut rest: Vec<String> = base
+                        .split('/')
+                        .filter(|s| !s.is_empty())
+                        .rev()
+                        .map(str::to_owned)
+                        .collect();
                     // Restart from the root with the target's components.
                     rest.reverse();
                     for c in rest.into_iter().rev() {
@@ -159,14 +169,29 @@ mod tests {
         e.insert("usr/lib".into(), entry(EntryKind::Directory, None));
         e.insert("usr/lib/os-release".into(), entry(EntryKind::Regular, None));
         e.insert("etc".into(), entry(EntryKind::Directory, None));
-        e.insert("etc/os-release".into(), entry(EntryKind::Symlink, Some("../usr/lib/os-release")));
+        e.insert(
+            "etc/os-release".into(),
+            entry(EntryKind::Symlink, Some("../usr/lib/os-release")),
+        );
         e.insert("lib".into(), entry(EntryKind::Symlink, Some("usr/lib")));
-        e.insert("escape".into(), entry(EntryKind::Symlink, Some("../../../../usr/lib")));
+        e.insert(
+            "escape".into(),
+            entry(EntryKind::Symlink, Some("../../../../usr/lib")),
+        );
         e.insert("loop1".into(), entry(EntryKind::Symlink, Some("loop2")));
         e.insert("loop2".into(), entry(EntryKind::Symlink, Some("/loop1")));
-        assert_eq!(t.resolve("/etc/os-release", 40).as_deref(), Some("usr/lib/os-release"));
-        assert_eq!(t.resolve("lib/os-release", 40).as_deref(), Some("usr/lib/os-release"));
-        assert_eq!(t.resolve("escape/os-release", 40).as_deref(), Some("usr/lib/os-release"));
+        assert_eq!(
+            t.resolve("/etc/os-release", 40).as_deref(),
+            Some("usr/lib/os-release")
+        );
+        assert_eq!(
+            t.resolve("lib/os-release", 40).as_deref(),
+            Some("usr/lib/os-release")
+        );
+        assert_eq!(
+            t.resolve("escape/os-release", 40).as_deref(),
+            Some("usr/lib/os-release")
+        );
         assert_eq!(t.resolve("loop1", 40), None);
         assert_eq!(t.resolve("missing/x", 40), None);
     }

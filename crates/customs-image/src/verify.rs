@@ -53,7 +53,12 @@ pub(crate) struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     pub(crate) fn new(inner: R, alg: Option<DigestAlgorithm>, limit: u64) -> Self {
-        Self { inner, hasher: alg.map(Hasher::new), count: 0, limit }
+        Self {
+            inner,
+            hasher: alg.map(Hasher::new),
+            count: 0,
+            limit,
+        }
     }
 
     /// Reads the rest of the stream (so the digest covers all of it) and

@@ -50,7 +50,12 @@ pub struct WalkOptions<'a> {
 
 impl Default for WalkOptions<'_> {
     fn default() -> Self {
-        Self { limits: Limits::default(), cache: None, progress: &NoProgress, threads: 0 }
+        Self {
+            limits: Limits::default(),
+            cache: None,
+            progress: &NoProgress,
+            threads: 0,
+        }
     }
 }
 
@@ -121,7 +126,12 @@ pub fn walk(
 ) -> Result<WalkResult, Error> {
     if let Some(root) = &image.root_dir {
         let layer = walk_dir(root, analyzers, &opts.limits)?;
-        let refs = vec![LayerRef { index: 0, digest: None, diff_id: None, created_by: None }];
+        let refs = vec![LayerRef {
+            index: 0,
+            digest: None,
+            diff_id: None,
+            created_by: None,
+        }];
         return Ok(merge(refs, vec![layer]));
     }
     let signature = analyzer_signature(analyzers, &opts.limits);
@@ -143,7 +153,9 @@ pub fn walk(
             scope.spawn(|| loop {
                 let slot = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&index) = order.get(slot) else { break };
-                let Some(layer) = image.layers.get(index) else { break };
+                let Some(layer) = image.layers.get(index) else {
+                    break;
+                };
                 let result = walk_one(image, layer, analyzers, opts, &signature, &total);
                 if let Ok(mut guard) = results.lock() {
                     if let Some(cell) = guard.get_mut(index) {
@@ -181,7 +193,10 @@ pub fn walk(
 }
 
 fn analyzer_signature(analyzers: &[Box<dyn FileAnalyzer>], limits: &Limits) -> String {
-    let mut ids: Vec<String> = analyzers.iter().map(|a| format!("{}@{}", a.id(), a.version())).collect();
+    let mut ids: Vec<String> = analyzers
+        .iter()
+        .map(|a| format!("{}@{}", a.id(), a.version()))
+        .collect();
     ids.sort();
     let text = format!("{}|max_file={}", ids.join(","), limits.max_file_bytes);
     crate::verify::digest_of(customs_model::DigestAlgorithm::Sha256, text.as_bytes())
@@ -204,7 +219,8 @@ fn walk_one(
             return Ok(cached);
         }
     }
-    opts.progress.layer_started(layer.index, layer.descriptor.size);
+    opts.progress
+        .layer_started(layer.index, layer.descriptor.size);
     let blob = image.open_layer_blob(layer)?;
     let result = stream_layer(blob, layer, analyzers, opts, total)?;
     if let Some(cache) = opts.cache {
@@ -236,7 +252,11 @@ impl<R: Read> Read for ProgressReader<'_, R> {
 }
 
 fn corrupt(layer: &LayerInfo, source: io::Error) -> Error {
-    Error::CorruptLayer { index: layer.index, digest: layer.descriptor.digest.to_string(), source }
+    Error::CorruptLayer {
+        index: layer.index,
+        digest: layer.descriptor.digest.to_string(),
+        source,
+    }
 }
 
 fn stream_layer(
@@ -248,7 +268,12 @@ fn stream_layer(
 ) -> Result<LayerResult, Error> {
     let limits = &opts.limits;
     let digest = &layer.descriptor.digest;
-    let progress = ProgressReader { inner: blob, progress: opts.progress, index: layer.index, pending: 0 };
+    let progress = ProgressReader {
+        inner: blob,
+        progress: opts.progress,
+        index: layer.index,
+        pending: 0,
+    };
     let mut compressed = HashingReader::new(
         BufReader::with_capacity(256 * 1024, progress),
         Some(digest.algorithm()),
@@ -258,7 +283,8 @@ fn stream_layer(
         Some(c) => c,
         None => {
             // Unknown media type: sniff the magic bytes.
-            let head = io::BufRead::fill_buf(compressed.inner_mut()).map_err(|e| corrupt(layer, e))?;
+            let head =
+                io::BufRead::fill_buf(compressed.inner_mut()).map_err(|e| corrupt(layer, e))?;
             mt::sniff_compression(head)
         }
     };
@@ -270,12 +296,20 @@ fn stream_layer(
         Compression::None => {
             let mut r = HashingReader::new(
                 &mut compressed,
-                if same_hash { None } else { Some(layer.diff_id.algorithm()) },
+                if same_hash {
+                    None
+                } else {
+                    Some(layer.diff_id.algorithm())
+                },
                 limits.max_layer_uncompressed,
             );
             read_tar(&mut r, layer, analyzers, limits, &mut result)?;
-            let (d, n) = r.drain_and_finish().map_err(|e| map_stream_err(layer, e, limits))?;
-            let (cd, cn) = compressed.drain_and_finish().map_err(|e| corrupt(layer, e))?;
+            let (d, n) = r
+                .drain_and_finish()
+                .map_err(|e| map_stream_err(layer, e, limits))?;
+            let (cd, cn) = compressed
+                .drain_and_finish()
+                .map_err(|e| corrupt(layer, e))?;
             let d = if same_hash { cd.clone() } else { d };
             (cd, cn, d, n)
         }
@@ -287,26 +321,38 @@ fn stream_layer(
                 limits.max_layer_uncompressed,
             );
             read_tar(&mut r, layer, analyzers, limits, &mut result)?;
-            let (d, n) = r.drain_and_finish().map_err(|e| map_stream_err(layer, e, limits))?;
-            let (cd, cn) = compressed.drain_and_finish().map_err(|e| corrupt(layer, e))?;
+            let (d, n) = r
+                .drain_and_finish()
+                .map_err(|e| map_stream_err(layer, e, limits))?;
+            let (cd, cn) = compressed
+                .drain_and_finish()
+                .map_err(|e| corrupt(layer, e))?;
             (cd, cn, d, n)
         }
         Compression::Zstd => {
-            let z = zstd::stream::read::Decoder::new(&mut compressed).map_err(|e| corrupt(layer, e))?;
+            let z =
+                zstd::stream::read::Decoder::new(&mut compressed).map_err(|e| corrupt(layer, e))?;
             let mut r = HashingReader::new(
                 BufReader::with_capacity(256 * 1024, z),
                 Some(layer.diff_id.algorithm()),
                 limits.max_layer_uncompressed,
             );
             read_tar(&mut r, layer, analyzers, limits, &mut result)?;
-            let (d, n) = r.drain_and_finish().map_err(|e| map_stream_err(layer, e, limits))?;
-            let (cd, cn) = compressed.drain_and_finish().map_err(|e| corrupt(layer, e))?;
+            let (d, n) = r
+                .drain_and_finish()
+                .map_err(|e| map_stream_err(layer, e, limits))?;
+            let (cd, cn) = compressed
+                .drain_and_finish()
+                .map_err(|e| corrupt(layer, e))?;
             (cd, cn, d, n)
         }
     };
     if let Some(actual) = compressed_digest {
         if &actual != digest {
-            return Err(Error::DigestMismatch { expected: digest.clone(), actual });
+            return Err(Error::DigestMismatch {
+                expected: digest.clone(),
+                actual,
+            });
         }
     }
     if layer.descriptor.size != 0 && compressed_size != layer.descriptor.size {
@@ -342,7 +388,10 @@ fn stream_layer(
 fn map_stream_err(layer: &LayerInfo, e: io::Error, limits: &Limits) -> Error {
     if is_limit_breach(&e) {
         Error::LimitExceeded {
-            what: format!("uncompressed layer {} ({})", layer.index, layer.descriptor.digest),
+            what: format!(
+                "uncompressed layer {} ({})",
+                layer.index, layer.descriptor.digest
+            ),
             limit: limits.max_layer_uncompressed,
             unit: "bytes",
             flag: "--max-layer-bytes",
@@ -362,7 +411,12 @@ struct EntryDispatcher<'a> {
 
 impl<'a> EntryDispatcher<'a> {
     fn new(analyzers: &'a [Box<dyn FileAnalyzer>], limits: &'a Limits) -> Self {
-        Self { analyzers, limits, buf: Vec::new(), wants: Vec::with_capacity(analyzers.len()) }
+        Self {
+            analyzers,
+            limits,
+            buf: Vec::new(),
+            wants: Vec::with_capacity(analyzers.len()),
+        }
     }
 
     /// Returns the records for one entry. `read` fills a buffer with content.
@@ -409,7 +463,9 @@ impl<'a> EntryDispatcher<'a> {
                 _ => &[],
             };
             if let Some(value) = a.analyze(meta, content) {
-                result.records.push((a.id().to_owned(), meta.path.to_owned(), value));
+                result
+                    .records
+                    .push((a.id().to_owned(), meta.path.to_owned(), value));
             }
         }
         Ok(())
@@ -425,7 +481,9 @@ fn read_tar<R: Read>(
 ) -> Result<(), Error> {
     let mut archive = tar::Archive::new(reader);
     let mut dispatcher = EntryDispatcher::new(analyzers, limits);
-    let entries = archive.entries().map_err(|e| map_stream_err(layer, e, limits))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| map_stream_err(layer, e, limits))?;
     // Records by path in this layer, for hard links to copy.
     let mut first_record: HashMap<String, (usize, usize)> = HashMap::new();
     for entry in entries {
@@ -441,7 +499,9 @@ fn read_tar<R: Read>(
         }
         let raw = entry.path_bytes();
         let raw = String::from_utf8_lossy(&raw).into_owned();
-        let Some(path) = normalize_entry_path(&raw) else { continue };
+        let Some(path) = normalize_entry_path(&raw) else {
+            continue;
+        };
         let header = entry.header();
         let etype = header.entry_type();
         let mode = header.mode().unwrap_or(0);
@@ -462,7 +522,11 @@ fn read_tar<R: Read>(
             continue;
         }
         if let Some(hidden) = name.strip_prefix(".wh.") {
-            let target = if dir.is_empty() { hidden.to_owned() } else { format!("{dir}/{hidden}") };
+            let target = if dir.is_empty() {
+                hidden.to_owned()
+            } else {
+                format!("{dir}/{hidden}")
+            };
             result.entries.push(LayerEntry {
                 path: target,
                 kind: LayerEntryKind::Whiteout,
@@ -540,7 +604,15 @@ fn read_tar<R: Read>(
                 first_record.insert(path.clone(), (start, result.records.len()));
             }
         }
-        result.entries.push(LayerEntry { path, kind: LayerEntryKind::File(kind), size: content_size, mode, uid, gid, link });
+        result.entries.push(LayerEntry {
+            path,
+            kind: LayerEntryKind::File(kind),
+            size: content_size,
+            mode,
+            uid,
+            gid,
+            link,
+        });
     }
     Ok(())
 }
@@ -559,7 +631,11 @@ fn walk_dir(
         let rd = match std::fs::read_dir(&dir) {
             Ok(rd) => rd,
             Err(e) => {
-                result.warnings.push(Warning::new("layer-walk", dir.display().to_string(), e.to_string()));
+                result.warnings.push(Warning::new(
+                    "layer-walk",
+                    dir.display().to_string(),
+                    e.to_string(),
+                ));
                 continue;
             }
         };
@@ -567,12 +643,20 @@ fn walk_dir(
         children.sort_by_key(std::fs::DirEntry::file_name);
         for child in children {
             let p = child.path();
-            let Ok(rel) = p.strip_prefix(root) else { continue };
-            let Some(path) = normalize_entry_path(&rel.to_string_lossy()) else { continue };
+            let Ok(rel) = p.strip_prefix(root) else {
+                continue;
+            };
+            let Some(path) = normalize_entry_path(&rel.to_string_lossy()) else {
+                continue;
+            };
             let md = match std::fs::symlink_metadata(&p) {
                 Ok(m) => m,
                 Err(e) => {
-                    result.warnings.push(Warning::new("layer-walk", format!("/{path}"), e.to_string()));
+                    result.warnings.push(Warning::new(
+                        "layer-walk",
+                        format!("/{path}"),
+                        e.to_string(),
+                    ));
                     continue;
                 }
             };
@@ -587,11 +671,17 @@ fn walk_dir(
                 EntryKind::Other
             };
             let link = if ft.is_symlink() {
-                std::fs::read_link(&p).ok().map(|l| l.to_string_lossy().into_owned())
+                std::fs::read_link(&p)
+                    .ok()
+                    .map(|l| l.to_string_lossy().into_owned())
             } else {
                 None
             };
-            let size = if kind == EntryKind::Regular { md.len() } else { 0 };
+            let size = if kind == EntryKind::Regular {
+                md.len()
+            } else {
+                0
+            };
             let mode = md.permissions().mode() & 0o7777;
             result.stats.entries += 1;
             let meta = FileMeta {
@@ -613,7 +703,11 @@ fn walk_dir(
                 },
                 &mut result,
             ) {
-                result.warnings.push(Warning::new("layer-walk", format!("/{path}"), e.to_string()));
+                result.warnings.push(Warning::new(
+                    "layer-walk",
+                    format!("/{path}"),
+                    e.to_string(),
+                ));
             }
             if kind == EntryKind::Directory {
                 stack.push(p.clone());
@@ -643,26 +737,37 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
     let mut warnings = Vec::new();
     let mut stats = Vec::with_capacity(layers.len());
     for (index, layer) in layers.into_iter().enumerate() {
-        let LayerResult { entries, records: layer_records, warnings: w, stats: s } = layer;
+        let LayerResult {
+            entries,
+            records: layer_records,
+            warnings: w,
+            stats: s,
+        } = layer;
         warnings.extend(w);
         stats.push(s);
         let entries_map = tree.entries_mut();
         let remove = |entries_map: &mut std::collections::BTreeMap<String, TreeEntry>,
-                          current: &mut HashMap<String, Vec<usize>>,
-                          records: &mut Vec<FileRecord>,
-                          path: &str,
-                          include_self: bool| {
+                      current: &mut HashMap<String, Vec<usize>>,
+                      records: &mut Vec<FileRecord>,
+                      path: &str,
+                      include_self: bool| {
             let lo = format!("{path}/");
             let hi = format!("{path}0");
-            let mut victims: Vec<String> =
-                entries_map.range(lo..hi).filter(|(_, e)| e.present).map(|(k, _)| k.clone()).collect();
+            let mut victims: Vec<String> = entries_map
+                .range(lo..hi)
+                .filter(|(_, e)| e.present)
+                .map(|(k, _)| k.clone())
+                .collect();
             if include_self && entries_map.get(path).is_some_and(|e| e.present) {
                 victims.push(path.to_owned());
             }
             for v in victims {
                 if let Some(e) = entries_map.get_mut(&v) {
                     e.present = false;
-                    e.changes.push(Change { layer: index, kind: ChangeKind::Deleted });
+                    e.changes.push(Change {
+                        layer: index,
+                        kind: ChangeKind::Deleted,
+                    });
                 }
                 if let Some(ids) = current.remove(&v) {
                     for id in ids {
@@ -675,8 +780,12 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
         };
         for e in &entries {
             match e.kind {
-                LayerEntryKind::Whiteout => remove(entries_map, &mut current, &mut records, &e.path, true),
-                LayerEntryKind::Opaque => remove(entries_map, &mut current, &mut records, &e.path, false),
+                LayerEntryKind::Whiteout => {
+                    remove(entries_map, &mut current, &mut records, &e.path, true)
+                }
+                LayerEntryKind::Opaque => {
+                    remove(entries_map, &mut current, &mut records, &e.path, false)
+                }
                 LayerEntryKind::File(_) => {}
             }
         }
@@ -686,12 +795,19 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
         for (i, (_, path, _)) in layer_records.iter().enumerate() {
             new_records.entry(path.as_str()).or_default().push(base + i);
         }
-        let mut record_paths: Vec<(String, Vec<usize>)> =
-            new_records.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let mut record_paths: Vec<(String, Vec<usize>)> = new_records
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
         record_paths.sort();
         for e in entries {
-            let LayerEntryKind::File(kind) = e.kind else { continue };
-            let existing = entries_map.get(&e.path).filter(|x| x.present).map(|x| x.kind);
+            let LayerEntryKind::File(kind) = e.kind else {
+                continue;
+            };
+            let existing = entries_map
+                .get(&e.path)
+                .filter(|x| x.present)
+                .map(|x| x.kind);
             match existing {
                 Some(EntryKind::Directory) if kind == EntryKind::Directory => {
                     if let Some(x) = entries_map.get_mut(&e.path) {
@@ -700,7 +816,10 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
                             x.uid = e.uid;
                             x.gid = e.gid;
                             x.layer = index;
-                            x.changes.push(Change { layer: index, kind: ChangeKind::Modified });
+                            x.changes.push(Change {
+                                layer: index,
+                                kind: ChangeKind::Modified,
+                            });
                         }
                     }
                     continue;
@@ -712,7 +831,11 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
                 Some(_) => {}
                 None => {}
             }
-            let change = if existing.is_some() { ChangeKind::Modified } else { ChangeKind::Added };
+            let change = if existing.is_some() {
+                ChangeKind::Modified
+            } else {
+                ChangeKind::Added
+            };
             if existing.is_some() {
                 if let Some(ids) = current.remove(&e.path) {
                     for id in ids {
@@ -722,17 +845,19 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
                     }
                 }
             }
-            let slot = entries_map.entry(e.path.clone()).or_insert_with(|| TreeEntry {
-                kind,
-                size: 0,
-                mode: 0,
-                uid: 0,
-                gid: 0,
-                link: None,
-                layer: index,
-                present: true,
-                changes: Vec::new(),
-            });
+            let slot = entries_map
+                .entry(e.path.clone())
+                .or_insert_with(|| TreeEntry {
+                    kind,
+                    size: 0,
+                    mode: 0,
+                    uid: 0,
+                    gid: 0,
+                    link: None,
+                    layer: index,
+                    present: true,
+                    changes: Vec::new(),
+                });
             slot.kind = kind;
             slot.size = e.size;
             slot.mode = e.mode;
@@ -741,18 +866,38 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
             slot.link = e.link;
             slot.layer = index;
             slot.present = true;
-            slot.changes.push(Change { layer: index, kind: change });
+            slot.changes.push(Change {
+                layer: index,
+                kind: change,
+            });
         }
         for (path, ids) in record_paths {
             current.insert(path, ids);
         }
         for (analyzer, path, value) in layer_records {
-            records.push(FileRecord { analyzer, path, layer: index, removed_in: None, value });
+            records.push(FileRecord {
+                analyzer,
+                path,
+                layer: index,
+                removed_in: None,
+                value,
+            });
         }
     }
     records.sort_by(|a, b| {
-        (a.analyzer.as_str(), a.path.as_str(), a.layer).cmp(&(b.analyzer.as_str(), b.path.as_str(), b.layer))
+        (a.analyzer.as_str(), a.path.as_str(), a.layer).cmp(&(
+            b.analyzer.as_str(),
+            b.path.as_str(),
+            b.layer,
+        ))
     });
-    WalkResult { analysis: Analysis { layers: refs, records, warnings }, tree, layers: stats }
+    WalkResult {
+        analysis: Analysis {
+            layers: refs,
+            records,
+            warnings,
+        },
+        tree,
+        layers: stats,
+    }
 }
-

@@ -145,7 +145,9 @@ pub struct Analysis {
 impl Analysis {
     /// Records of one analyzer for files in the final filesystem.
     pub fn present<'a>(&'a self, analyzer: &'a str) -> impl Iterator<Item = &'a FileRecord> + 'a {
-        self.records.iter().filter(move |r| r.analyzer == analyzer && r.is_present())
+        self.records
+            .iter()
+            .filter(move |r| r.analyzer == analyzer && r.is_present())
     }
 
     /// Records of one analyzer in every layer, deleted and replaced files included.

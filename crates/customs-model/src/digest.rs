@@ -61,7 +61,10 @@ pub enum DigestError {
 impl Digest {
     /// Builds a digest from an algorithm and raw hash bytes.
     pub fn from_bytes(algorithm: DigestAlgorithm, bytes: &[u8]) -> Self {
-        Self { algorithm, hex: hex::encode(bytes) }
+        Self {
+            algorithm,
+            hex: hex::encode(bytes),
+        }
     }
 
     /// The algorithm.
@@ -99,11 +102,16 @@ impl FromStr for Digest {
             _ => return Err(DigestError::UnsupportedAlgorithm(s.to_owned())),
         };
         let ok = hex.len() == algorithm.hex_len()
-            && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !ok {
             return Err(DigestError::BadEncoding(s.to_owned()));
         }
-        Ok(Self { algorithm, hex: hex.to_owned() })
+        Ok(Self {
+            algorithm,
+            hex: hex.to_owned(),
+        })
     }
 }
 
@@ -134,9 +142,18 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        assert!(matches!("abc".parse::<Digest>(), Err(DigestError::MissingAlgorithm(_))));
-        assert!(matches!("md5:abc".parse::<Digest>(), Err(DigestError::UnsupportedAlgorithm(_))));
-        assert!(matches!("sha256:ABC".parse::<Digest>(), Err(DigestError::BadEncoding(_))));
+        assert!(matches!(
+            "abc".parse::<Digest>(),
+            Err(DigestError::MissingAlgorithm(_))
+        ));
+        assert!(matches!(
+            "md5:abc".parse::<Digest>(),
+            Err(DigestError::UnsupportedAlgorithm(_))
+        ));
+        assert!(matches!(
+            "sha256:ABC".parse::<Digest>(),
+            Err(DigestError::BadEncoding(_))
+        ));
         let upper = format!("sha256:{}", "A".repeat(64));
         assert!(upper.parse::<Digest>().is_err());
         let traversal = format!("sha256:../{}", "a".repeat(61));

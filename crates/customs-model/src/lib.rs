@@ -6,7 +6,12 @@
 //! ([`Severity`]), problems that let the work go on ([`Warning`]), and the
 //! contract between the image layer walker and the analyzers that plug into it
 //! ([`analysis`]).
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod analysis;
 mod digest;

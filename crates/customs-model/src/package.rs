@@ -101,7 +101,12 @@ pub struct Location {
 impl Location {
     /// A location with only a path.
     pub fn path(path: impl Into<String>) -> Self {
-        Self { path: path.into(), layer_index: None, layer_digest: None, layer_diff_id: None }
+        Self {
+            path: path.into(),
+            layer_index: None,
+            layer_digest: None,
+            layer_diff_id: None,
+        }
     }
 }
 

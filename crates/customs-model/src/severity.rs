@@ -26,7 +26,13 @@ pub enum Severity {
 
 impl Severity {
     /// All severities, least severe first.
-    pub const ALL: [Self; 5] = [Self::Unknown, Self::Low, Self::Medium, Self::High, Self::Critical];
+    pub const ALL: [Self; 5] = [
+        Self::Unknown,
+        Self::Low,
+        Self::Medium,
+        Self::High,
+        Self::Critical,
+    ];
 
     /// Upper-case name, as Trivy and Grype print it.
     pub fn as_str(self) -> &'static str {

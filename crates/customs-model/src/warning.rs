@@ -24,7 +24,11 @@ impl Warning {
         subject: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Self { source: source.into(), subject: subject.into(), message: message.into() }
+        Self {
+            source: source.into(),
+            subject: subject.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -16,6 +16,10 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Show an image's manifest, config and layers (verifying every blob).
     Inspect(InspectArgs),
+    /// Write the image's SBOM (SPDX 2.3 or CycloneDX 1.6 JSON, SPDX tag-value, or customs JSON).
+    Sbom(SbomArgs),
+    /// List the packages installed in an image.
+    Packages(PackagesArgs),
     /// Manage the layer cache.
     Cache {
         #[command(subcommand)]
@@ -122,6 +126,31 @@ pub(crate) struct LimitArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct InspectArgs {
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = TableOrJson::Table)]
+    pub(crate) format: TableOrJson,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SbomArgs {
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+    /// SBOM format: spdx-json, spdx (tag-value), cyclonedx-json, json.
+    #[arg(short, long, default_value = "spdx-json")]
+    pub(crate) format: String,
+    /// CycloneDX spec version: 1.6 or 1.5.
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) cyclonedx_version: Option<String>,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PackagesArgs {
     #[command(flatten)]
     pub(crate) image: ImageArgs,
     /// Report format.

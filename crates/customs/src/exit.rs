@@ -8,12 +8,14 @@ pub(crate) enum ExitStatus {
     /// 0: success, nothing at or above the gate.
     Success,
     /// 1: the gate tripped (findings at or above `--fail-on`, policy denied).
+    #[allow(dead_code)] // documented now; returned once gated commands land
     GateTripped,
     /// 2: usage error (bad flags or target syntax); clap uses it too.
     Usage,
     /// 3: runtime error: the input could not be read, verified or fetched.
     Failure,
     /// 4: verification found no valid signature or attestation.
+    #[allow(dead_code)] // documented now; returned once verify lands
     Unverified,
 }
 
@@ -57,7 +59,10 @@ pub(crate) fn report_error(err: &anyhow::Error) -> ExitStatus {
         eprintln!("hint: {h}");
     }
     let usage = err.downcast_ref::<UsageError>().is_some()
-        || matches!(err.downcast_ref::<customs_image::Error>(), Some(customs_image::Error::InvalidTarget { .. }));
+        || matches!(
+            err.downcast_ref::<customs_image::Error>(),
+            Some(customs_image::Error::InvalidTarget { .. })
+        );
     if usage {
         ExitStatus::Usage
     } else {

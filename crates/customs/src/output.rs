@@ -18,7 +18,8 @@ pub(crate) fn write_report(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<
         }
         Some(p) => {
             let tmp = p.with_extension("customs-tmp");
-            std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::write(&tmp, bytes)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
             std::fs::rename(&tmp, p).with_context(|| format!("cannot write {}", p.display()))?;
             Ok(())
         }

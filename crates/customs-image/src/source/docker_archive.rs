@@ -47,7 +47,10 @@ impl BlobSource for ArchiveBlobs {
                 what: format!("blob {}", descriptor.digest),
                 source_name: self.name(),
             })?;
-        let r = self.index.open_member(&name).map_err(|source| Error::Io { path: self.path.clone(), source })?;
+        let r = self.index.open_member(&name).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })?;
         Ok(Box::new(r))
     }
 
@@ -61,12 +64,14 @@ fn tag_matches(repo_tag: &str, wanted: &str) -> bool {
         return true;
     }
     // `:latest` matches `docker.io/x/y:latest`; `y:latest` matches it too.
-    let tag_part = |s: &str| s.rsplit_once(':').map(|(n, t)| (n.to_owned(), t.to_owned()));
+    let tag_part = |s: &str| {
+        s.rsplit_once(':')
+            .map(|(n, t)| (n.to_owned(), t.to_owned()))
+    };
     match (tag_part(repo_tag), wanted.contains(':')) {
         (Some((_, t)), false) => t == wanted,
-        (Some((n, t)), true) => tag_part(wanted).is_some_and(|(wn, wt)| {
-            wt == t && (n == wn || n.ends_with(&format!("/{wn}")))
-        }),
+        (Some((n, t)), true) => tag_part(wanted)
+            .is_some_and(|(wn, wt)| wt == t && (n == wn || n.ends_with(&format!("/{wn}")))),
         _ => false,
     }
 }
@@ -82,13 +87,24 @@ pub(crate) fn open_docker_archive(
     if !index.contains("manifest.json") {
         if index.contains("index.json") {
             // Newer `docker save` writes an OCI layout; read it as one.
-            return open_store(OciStore::Tar(index, path.to_path_buf()), path, selector, opts);
+            return open_store(
+                OciStore::Tar(index, path.to_path_buf()),
+                path,
+                selector,
+                opts,
+            );
         }
-        return Err(Error::Missing { what: "manifest.json".into(), source_name });
+        return Err(Error::Missing {
+            what: "manifest.json".into(),
+            source_name,
+        });
     }
     let manifest_bytes = index
         .read("manifest.json", opts.limits.max_manifest_bytes)
-        .map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
+        .map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
     let entries: Vec<ArchiveEntry> =
         serde_json::from_slice(&manifest_bytes).map_err(|source| Error::BadJson {
             what: format!("{}: manifest.json", path.display()),
@@ -97,37 +113,69 @@ pub(crate) fn open_docker_archive(
     let choices = || {
         entries
             .iter()
-            .flat_map(|e| e.repo_tags.clone().unwrap_or_else(|| vec![format!("config {}", e.config)]))
+            .flat_map(|e| {
+                e.repo_tags
+                    .clone()
+                    .unwrap_or_else(|| vec![format!("config {}", e.config)])
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
     // Config digests, needed for digest selection and the image ID.
     let mut configs = Vec::with_capacity(entries.len());
     for e in &entries {
-        let bytes = index.read(&e.config, opts.limits.max_config_bytes).map_err(|err| {
-            if err.kind() == std::io::ErrorKind::NotFound {
-                Error::Missing { what: format!("config {}", e.config), source_name: source_name.clone() }
-            } else {
-                Error::Io { path: path.to_path_buf(), source: err }
-            }
-        })?;
+        let bytes = index
+            .read(&e.config, opts.limits.max_config_bytes)
+            .map_err(|err| {
+                if err.kind() == std::io::ErrorKind::NotFound {
+                    Error::Missing {
+                        what: format!("config {}", e.config),
+                        source_name: source_name.clone(),
+                    }
+                } else {
+                    Error::Io {
+                        path: path.to_path_buf(),
+                        source: err,
+                    }
+                }
+            })?;
         let digest = digest_of(DigestAlgorithm::Sha256, &bytes);
         // A config named by its digest must hash to that name.
-        let stem = e.config.trim_start_matches("blobs/sha256/").trim_end_matches(".json");
+        let stem = e
+            .config
+            .trim_start_matches("blobs/sha256/")
+            .trim_end_matches(".json");
         if stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit()) && stem != digest.hex() {
-            let expected = format!("sha256:{stem}").parse::<Digest>().map_err(|_| Error::Missing {
-                what: "a valid config name".into(),
-                source_name: source_name.clone(),
-            })?;
-            return Err(Error::DigestMismatch { expected, actual: digest });
+            let expected =
+                format!("sha256:{stem}")
+                    .parse::<Digest>()
+                    .map_err(|_| Error::Missing {
+                        what: "a valid config name".into(),
+                        source_name: source_name.clone(),
+                    })?;
+            return Err(Error::DigestMismatch {
+                expected,
+                actual: digest,
+            });
         }
         configs.push((bytes, digest));
     }
     let pick = match selector {
         None => match entries.len() {
-            0 => return Err(Error::Missing { what: "any image in manifest.json".into(), source_name }),
+            0 => {
+                return Err(Error::Missing {
+                    what: "any image in manifest.json".into(),
+                    source_name,
+                })
+            }
             1 => 0,
-            n => return Err(Error::Ambiguous { source_name, count: n, choices: choices() }),
+            n => {
+                return Err(Error::Ambiguous {
+                    source_name,
+                    count: n,
+                    choices: choices(),
+                })
+            }
         },
         Some(Selector::Tag(t)) => entries
             .iter()
@@ -137,23 +185,27 @@ pub(crate) fn open_docker_archive(
                 source_name: source_name.clone(),
                 choices: choices(),
             })?,
-        Some(Selector::Digest(d)) => configs.iter().position(|(_, cd)| cd == d).ok_or_else(|| {
-            Error::NoSuchImage {
-                selector: format!("@{d} (docker archives are selected by image ID)"),
-                source_name: source_name.clone(),
-                choices: choices(),
-            }
-        })?,
+        Some(Selector::Digest(d)) => {
+            configs
+                .iter()
+                .position(|(_, cd)| cd == d)
+                .ok_or_else(|| Error::NoSuchImage {
+                    selector: format!("@{d} (docker archives are selected by image ID)"),
+                    source_name: source_name.clone(),
+                    choices: choices(),
+                })?
+        }
     };
     let entry = entries.get(pick).ok_or_else(|| Error::Missing {
         what: "selected image".into(),
         source_name: source_name.clone(),
     })?;
     let (config_bytes, config_digest) = configs.swap_remove(pick);
-    let config: ImageConfig = serde_json::from_slice(&config_bytes).map_err(|source| Error::BadJson {
-        what: format!("config {}", entry.config),
-        source,
-    })?;
+    let config: ImageConfig =
+        serde_json::from_slice(&config_bytes).map_err(|source| Error::BadJson {
+            what: format!("config {}", entry.config),
+            source,
+        })?;
     if config.rootfs.diff_ids.len() != entry.layers.len() {
         return Err(Error::LayerCountMismatch {
             layers: entry.layers.len(),
@@ -172,21 +224,34 @@ pub(crate) fn open_docker_archive(
         let got = index
             .open_member(layer_name)
             .and_then(|mut r| r.read(&mut head))
-            .map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
+            .map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
         let compression = mt::sniff_compression(head.get(..got).unwrap_or(&[]));
         let (media_type, digest) = match compression {
             mt::Compression::None => (DOCKER_LAYER_TAR.to_owned(), diff_id.clone()),
             // Compressed layers in an archive: the blob digest is not the
             // diffID; name it by its content (hashed once, here).
             other => {
-                let r = index.open_member(layer_name).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
+                let r = index.open_member(layer_name).map_err(|e| Error::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })?;
                 let mut h = HashingReader::new(r, Some(DigestAlgorithm::Sha256), u64::MAX);
-                std::io::copy(&mut h, &mut std::io::sink())
-                    .map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
-                let (d, _) = h
-                    .drain_and_finish()
-                    .map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
-                let mtype = if other == mt::Compression::Zstd { mt::OCI_LAYER_ZSTD } else { mt::DOCKER_LAYER_GZIP };
+                std::io::copy(&mut h, &mut std::io::sink()).map_err(|e| Error::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })?;
+                let (d, _) = h.drain_and_finish().map_err(|e| Error::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })?;
+                let mtype = if other == mt::Compression::Zstd {
+                    mt::OCI_LAYER_ZSTD
+                } else {
+                    mt::DOCKER_LAYER_GZIP
+                };
                 (mtype.to_owned(), d.unwrap_or_else(|| diff_id.clone()))
             }
         };
@@ -218,7 +283,11 @@ pub(crate) fn open_docker_archive(
         subject: None,
         annotations: Default::default(),
     };
-    let source = ArchiveBlobs { index: std::sync::Arc::new(index), path: path.to_path_buf(), names };
+    let source = ArchiveBlobs {
+        index: std::sync::Arc::new(index),
+        path: path.to_path_buf(),
+        names,
+    };
     Ok(Resolved {
         source: Box::new(source),
         manifest,

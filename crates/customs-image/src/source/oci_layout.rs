@@ -48,9 +48,15 @@ impl OciStore {
             }
             Self::Tar(index, path) => index.read(name, max).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
-                    Error::Missing { what: name.to_owned(), source_name: path.display().to_string() }
+                    Error::Missing {
+                        what: name.to_owned(),
+                        source_name: path.display().to_string(),
+                    }
                 } else {
-                    Error::Io { path: path.clone(), source: e }
+                    Error::Io {
+                        path: path.clone(),
+                        source: e,
+                    }
                 }
             }),
         }
@@ -78,7 +84,10 @@ impl BlobSource for OciStore {
                     if e.kind() == std::io::ErrorKind::NotFound {
                         missing()
                     } else {
-                        Error::Io { path: p.clone(), source: e }
+                        Error::Io {
+                            path: p.clone(),
+                            source: e,
+                        }
                     }
                 })?;
                 Ok(Box::new(BufReader::with_capacity(256 * 1024, f)))
@@ -145,7 +154,10 @@ pub(crate) fn open_store(
 ) -> Result<Resolved, Error> {
     let source_name = store.name();
     if !store.exists("index.json") {
-        return Err(Error::Missing { what: "index.json".into(), source_name });
+        return Err(Error::Missing {
+            what: "index.json".into(),
+            source_name,
+        });
     }
     let index_bytes = store.read_file("index.json", opts.limits.max_manifest_bytes)?;
     let index: Index = serde_json::from_slice(&index_bytes).map_err(|source| Error::BadJson {
@@ -156,7 +168,11 @@ pub(crate) fn open_store(
         Some(Selector::Tag(tag)) => index
             .manifests
             .iter()
-            .find(|d| d.annotations.get(REF_NAME).is_some_and(|n| tag_matches(n, tag)))
+            .find(|d| {
+                d.annotations
+                    .get(REF_NAME)
+                    .is_some_and(|n| tag_matches(n, tag))
+            })
             .cloned()
             .ok_or_else(|| Error::NoSuchImage {
                 selector: format!(":{tag}"),
@@ -179,15 +195,24 @@ pub(crate) fn open_store(
         None => match index.manifests.as_slice() {
             [one] => one.clone(),
             [] => {
-                return Err(Error::Missing { what: "any image in index.json".into(), source_name })
+                return Err(Error::Missing {
+                    what: "any image in index.json".into(),
+                    source_name,
+                })
             }
             many if many.iter().all(|d| d.platform.is_some()) => {
                 // The top index is itself a multi-platform index.
-                let wanted = opts.platform.clone().unwrap_or_else(customs_oci::Platform::host);
-                index.select(&wanted).cloned().ok_or_else(|| Error::NoPlatform {
-                    wanted: wanted.to_string(),
-                    available: index.platforms().join(", "),
-                })?
+                let wanted = opts
+                    .platform
+                    .clone()
+                    .unwrap_or_else(customs_oci::Platform::host);
+                index
+                    .select(&wanted)
+                    .cloned()
+                    .ok_or_else(|| Error::NoPlatform {
+                        wanted: wanted.to_string(),
+                        available: index.platforms().join(", "),
+                    })?
             }
             many => {
                 return Err(Error::Ambiguous {
@@ -213,7 +238,12 @@ pub(crate) fn read_manifest(
     opts: &OpenOptions,
 ) -> Result<(Vec<u8>, ManifestKind), Error> {
     let bytes = read_verified(source, desc, opts.limits.max_manifest_bytes, "manifest")?;
-    let kind = customs_oci::parse_manifest_kind(&bytes, Some(&desc.media_type))
-        .map_err(|source| Error::Manifest { what: desc.digest.to_string(), source })?;
+    let kind =
+        customs_oci::parse_manifest_kind(&bytes, Some(&desc.media_type)).map_err(|source| {
+            Error::Manifest {
+                what: desc.digest.to_string(),
+                source,
+            }
+        })?;
     Ok((bytes, kind))
 }

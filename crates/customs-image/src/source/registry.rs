@@ -20,7 +20,10 @@ impl BlobSource for RegistryBlobs {
         &self,
         descriptor: &customs_oci::Descriptor,
     ) -> Result<Box<dyn Read + Send + '_>, Error> {
-        let r = self.client.get_blob_for(&self.repo, descriptor).map_err(|e| registry_err(&self.repo, e))?;
+        let r = self
+            .client
+            .get_blob_for(&self.repo, descriptor)
+            .map_err(|e| registry_err(&self.repo, e))?;
         Ok(Box::new(r))
     }
 
@@ -30,7 +33,10 @@ impl BlobSource for RegistryBlobs {
 }
 
 fn registry_err(reference: &Reference, e: customs_registry::Error) -> Error {
-    Error::Registry { reference: reference.to_string(), source: Box::new(e) }
+    Error::Registry {
+        reference: reference.to_string(),
+        source: Box::new(e),
+    }
 }
 
 /// Resolves a registry reference to an image: manifest (through an index for
@@ -42,10 +48,14 @@ pub(crate) fn open_registry(reference: &Reference, opts: &OpenOptions) -> Result
     let mut current = reference.clone();
     let mut index_digest = None;
     for _ in 0..=opts.limits.max_index_depth {
-        let fetched =
-            client.get_manifest(&current, mt::MANIFEST_ACCEPT).map_err(|e| registry_err(&current, e))?;
+        let fetched = client
+            .get_manifest(&current, mt::MANIFEST_ACCEPT)
+            .map_err(|e| registry_err(&current, e))?;
         let kind = customs_oci::parse_manifest_kind(&fetched.bytes, Some(&fetched.media_type))
-            .map_err(|source| Error::Manifest { what: current.to_string(), source })?;
+            .map_err(|source| Error::Manifest {
+                what: current.to_string(),
+                source,
+            })?;
         match kind {
             ManifestKind::Index(index) => {
                 let wanted = opts.platform.clone().unwrap_or_else(Platform::host);
@@ -58,10 +68,14 @@ pub(crate) fn open_registry(reference: &Reference, opts: &OpenOptions) -> Result
             }
             ManifestKind::Manifest(manifest) => {
                 let config_bytes = client
-                    .get_blob_bytes(&current, &manifest.config.digest, opts.limits.max_config_bytes)
+                    .get_blob_bytes(
+                        &current,
+                        &manifest.config.digest,
+                        opts.limits.max_config_bytes,
+                    )
                     .map_err(|e| registry_err(&current, e))?;
-                let config: customs_oci::ImageConfig =
-                    serde_json::from_slice(&config_bytes).map_err(|source| Error::BadJson {
+                let config: customs_oci::ImageConfig = serde_json::from_slice(&config_bytes)
+                    .map_err(|source| Error::BadJson {
                         what: format!("config {}", manifest.config.digest),
                         source,
                     })?;
@@ -71,9 +85,15 @@ pub(crate) fn open_registry(reference: &Reference, opts: &OpenOptions) -> Result
                         diff_ids: config.rootfs.diff_ids.len(),
                     });
                 }
-                let repo_tags = reference.tag().map(|t| vec![format!("{}:{t}", reference.name())]).unwrap_or_default();
+                let repo_tags = reference
+                    .tag()
+                    .map(|t| vec![format!("{}:{t}", reference.name())])
+                    .unwrap_or_default();
                 return Ok(Resolved {
-                    source: Box::new(RegistryBlobs { client, repo: current }),
+                    source: Box::new(RegistryBlobs {
+                        client,
+                        repo: current,
+                    }),
                     config_digest: manifest.config.digest.clone(),
                     manifest_media_type: manifest.media_type.clone().or(Some(fetched.media_type)),
                     manifest,

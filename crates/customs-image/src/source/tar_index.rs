@@ -56,7 +56,10 @@ impl TarIndex {
                         flag: "--max-image-bytes",
                     }
                 } else {
-                    Error::BadArchive { path: path.to_path_buf(), source: e }
+                    Error::BadArchive {
+                        path: path.to_path_buf(),
+                        source: e,
+                    }
                 }
             })?;
             drop(out);
@@ -68,7 +71,10 @@ impl TarIndex {
     }
 
     fn index_plain(file: &Path, shown: &Path) -> Result<Self, Error> {
-        let bad = |e: io::Error| Error::BadArchive { path: shown.to_path_buf(), source: e };
+        let bad = |e: io::Error| Error::BadArchive {
+            path: shown.to_path_buf(),
+            source: e,
+        };
         let f = File::open(file).map_err(io_err(file))?;
         let len = f.metadata().map_err(io_err(file))?.len();
         let mut archive = tar::Archive::new(f);
@@ -76,7 +82,9 @@ impl TarIndex {
         for entry in archive.entries_with_seek().map_err(bad)? {
             let entry = entry.map_err(bad)?;
             let raw_path = entry.path().map_err(bad)?.to_string_lossy().into_owned();
-            let Some(name) = normalize_entry_path(&raw_path) else { continue };
+            let Some(name) = normalize_entry_path(&raw_path) else {
+                continue;
+            };
             let header = entry.header();
             let kind = header.entry_type();
             let link = if kind.is_symlink() {
@@ -85,7 +93,10 @@ impl TarIndex {
                     .map_err(bad)?
                     .and_then(|l| resolve_link(&name, &l.to_string_lossy()))
             } else if kind.is_hard_link() {
-                entry.link_name().map_err(bad)?.and_then(|l| normalize_entry_path(&l.to_string_lossy()))
+                entry
+                    .link_name()
+                    .map_err(bad)?
+                    .and_then(|l| normalize_entry_path(&l.to_string_lossy()))
             } else {
                 None
             };
@@ -98,11 +109,17 @@ impl TarIndex {
                 )));
             }
             if members.len() >= MAX_ARCHIVE_MEMBERS {
-                return Err(bad(io::Error::other("too many members for an image archive")));
+                return Err(bad(io::Error::other(
+                    "too many members for an image archive",
+                )));
             }
             members.insert(name, Member { offset, size, link });
         }
-        Ok(Self { path: file.to_path_buf(), members, _temp: None })
+        Ok(Self {
+            path: file.to_path_buf(),
+            members,
+            _temp: None,
+        })
     }
 
     /// Looks a member up, following symlinks and hard links inside the archive.
@@ -125,9 +142,9 @@ impl TarIndex {
 
     /// Opens a member's content.
     pub(crate) fn open_member(&self, name: &str) -> io::Result<impl Read + Send> {
-        let m = self
-            .get(name)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive")))?;
+        let m = self.get(name).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
+        })?;
         let mut f = File::open(&self.path)?;
         f.seek(SeekFrom::Start(m.offset))?;
         Ok(BufReader::with_capacity(256 * 1024, f.take(m.size)))
@@ -135,9 +152,9 @@ impl TarIndex {
 
     /// Reads a whole member, refusing members larger than `max`.
     pub(crate) fn read(&self, name: &str, max: u64) -> io::Result<Vec<u8>> {
-        let m = self
-            .get(name)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive")))?;
+        let m = self.get(name).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
+        })?;
         if m.size > max {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -166,7 +183,10 @@ impl TempFile {
         );
         let path = dir.join(name);
         // create_new: never clobber a file somebody placed there.
-        std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
         Ok(Self(path))
     }
 }

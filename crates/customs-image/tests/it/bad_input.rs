@@ -10,11 +10,24 @@ fn target(dir: &std::path::Path) -> Target {
     Target::parse(&format!("oci-layout:{}", dir.display())).unwrap()
 }
 
-fn walk_dir_layout(dir: &std::path::Path, limits: Limits) -> Result<customs_image::WalkResult, Error> {
-    let opts = OpenOptions { limits: limits.clone(), ..OpenOptions::default() };
+fn walk_dir_layout(
+    dir: &std::path::Path,
+    limits: Limits,
+) -> Result<customs_image::WalkResult, Error> {
+    let opts = OpenOptions {
+        limits: limits.clone(),
+        ..OpenOptions::default()
+    };
     let image = open(&target(dir), &opts)?;
     let analyzers: Vec<Box<dyn FileAnalyzer>> = vec![Box::new(Recorder)];
-    walk(&image, &analyzers, &WalkOptions { limits, ..WalkOptions::default() })
+    walk(
+        &image,
+        &analyzers,
+        &WalkOptions {
+            limits,
+            ..WalkOptions::default()
+        },
+    )
 }
 
 fn layer_blob_paths(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -22,12 +35,16 @@ fn layer_blob_paths(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
     let md = index["manifests"][0]["digest"].as_str().unwrap();
     let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(&md[7..])).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(&md[7..])).unwrap())
+            .unwrap();
     m["layers"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| dir.join("blobs/sha256").join(&l["digest"].as_str().unwrap()[7..]))
+        .map(|l| {
+            dir.join("blobs/sha256")
+                .join(&l["digest"].as_str().unwrap()[7..])
+        })
         .collect()
 }
 
@@ -47,13 +64,26 @@ fn traversal_and_absolute_paths_stay_inside_the_root() {
     let r = walk_dir_layout(&l.dir, Limits::default()).unwrap();
     assert!(r.tree.exists("escape.txt"));
     assert!(r.tree.exists("abs/file"));
-    assert_eq!(r.tree.resolve("out", 40).as_deref(), None, "dangling inside the root: /tmp does not exist in the image");
-    assert!(r.tree.exists("out/evil"), "kept lexically; never resolved on the host");
+    assert_eq!(
+        r.tree.resolve("out", 40).as_deref(),
+        None,
+        "dangling inside the root: /tmp does not exist in the image"
+    );
+    assert!(
+        r.tree.exists("out/evil"),
+        "kept lexically; never resolved on the host"
+    );
     assert_eq!(r.tree.resolve("loop1", 40), None);
     assert_eq!(r.tree.get("dev/null").unwrap().kind, EntryKind::Other);
-    assert!(r.analysis.all("recorder").all(|x| x.path != "dev/null"), "device content never read");
+    assert!(
+        r.analysis.all("recorder").all(|x| x.path != "dev/null"),
+        "device content never read"
+    );
     // Nothing was written next to the layout.
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers, vec![std::ffi::OsString::from("layout")]);
 }
 
@@ -70,7 +100,13 @@ fn layer_digest_mismatch_names_the_blob() {
     let msg = err.to_string();
     let name = blob.file_name().unwrap().to_string_lossy().to_string();
     assert!(msg.contains(&name), "{msg}");
-    assert!(matches!(err, Error::DigestMismatch { .. } | Error::CorruptLayer { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::DigestMismatch { .. } | Error::CorruptLayer { .. }
+        ),
+        "{err:?}"
+    );
     assert!(err.hint().is_some());
 }
 
@@ -79,10 +115,15 @@ fn corrupt_gzip_is_a_corrupt_layer() {
     let tmp = customs_test::TempDir::new("gz").unwrap();
     let l = oci_layout(tmp.path(), &[layer_tar(&[E::File("a", &[7u8; 4096])])]);
     // Replace the layer with garbage that claims to be gzip, fix up the digests.
-    let garbage = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3];
+    let garbage = [
+        0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3,
+    ];
     rewrite_layer(&l.dir, &garbage);
     let err = walk_dir_layout(&l.dir, Limits::default()).unwrap_err();
-    assert!(matches!(err, Error::CorruptLayer { index: 0, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::CorruptLayer { index: 0, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -93,7 +134,13 @@ fn truncated_tar_is_reported() {
     let truncated = crate::support::gzip(&tar[..50_000]);
     rewrite_layer(&l.dir, &truncated);
     let err = walk_dir_layout(&l.dir, Limits::default()).unwrap_err();
-    assert!(matches!(err, Error::CorruptLayer { .. } | Error::DiffIdMismatch { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::CorruptLayer { .. } | Error::DiffIdMismatch { .. }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -104,7 +151,10 @@ fn diff_id_mismatch_is_an_error() {
     let other = crate::support::gzip(&layer_tar(&[E::File("b", b"2")]));
     rewrite_layer(&l.dir, &other);
     let err = walk_dir_layout(&l.dir, Limits::default()).unwrap_err();
-    assert!(matches!(err, Error::DiffIdMismatch { index: 0, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::DiffIdMismatch { index: 0, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -115,7 +165,9 @@ fn missing_blob_is_named() {
     std::fs::remove_file(&blob).unwrap();
     let err = walk_dir_layout(&l.dir, Limits::default()).unwrap_err();
     assert!(matches!(err, Error::Missing { .. }), "{err:?}");
-    assert!(err.to_string().contains(&blob.file_name().unwrap().to_string_lossy().to_string()));
+    assert!(err
+        .to_string()
+        .contains(&blob.file_name().unwrap().to_string_lossy().to_string()));
 }
 
 #[test]
@@ -123,12 +175,18 @@ fn decompression_bomb_hits_the_cap() {
     let tmp = customs_test::TempDir::new("bomb").unwrap();
     let zeros = vec![0u8; 8 << 20];
     let l = oci_layout(tmp.path(), &[layer_tar(&[E::File("bomb", &zeros)])]);
-    let limits = Limits { max_layer_uncompressed: 1 << 20, ..Limits::default() };
+    let limits = Limits {
+        max_layer_uncompressed: 1 << 20,
+        ..Limits::default()
+    };
     let err = walk_dir_layout(&l.dir, limits).unwrap_err();
     assert!(matches!(err, Error::LimitExceeded { .. }), "{err:?}");
     assert!(err.to_string().contains("--max-layer-bytes"), "{err}");
     // Per-file cap: the walk goes on, the file is not read, a warning says why.
-    let limits = Limits { max_file_bytes: 1 << 20, ..Limits::default() };
+    let limits = Limits {
+        max_file_bytes: 1 << 20,
+        ..Limits::default()
+    };
     let r = walk_dir_layout(&l.dir, limits).unwrap();
     assert!(r.analysis.all("recorder").all(|x| x.path != "bomb"));
     assert!(r.analysis.warnings.iter().any(|w| w.subject == "/bomb"));
@@ -138,8 +196,18 @@ fn decompression_bomb_hits_the_cap() {
 fn oversized_and_malformed_json_are_refused() {
     let tmp = customs_test::TempDir::new("json").unwrap();
     let l = oci_layout(tmp.path(), &[layer_tar(&[E::File("a", b"1")])]);
-    let limits = Limits { max_manifest_bytes: 64, ..Limits::default() };
-    let err = open(&target(&l.dir), &OpenOptions { limits, ..OpenOptions::default() }).unwrap_err();
+    let limits = Limits {
+        max_manifest_bytes: 64,
+        ..Limits::default()
+    };
+    let err = open(
+        &target(&l.dir),
+        &OpenOptions {
+            limits,
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::LimitExceeded { .. }), "{err:?}");
     std::fs::write(l.dir.join("index.json"), b"<html>not json</html>").unwrap();
     let err = open(&target(&l.dir), &OpenOptions::default()).unwrap_err();
@@ -148,17 +216,33 @@ fn oversized_and_malformed_json_are_refused() {
 
 #[test]
 fn truncated_archive_is_a_bad_archive() {
-    let Some(oci) = customs_test::shared_path("images/debian-bookworm-minbase.oci.tar") else { return };
+    let Some(oci) = customs_test::shared_path("images/debian-bookworm-minbase.oci.tar") else {
+        return;
+    };
     let tmp = customs_test::TempDir::new("tarcut").unwrap();
     let bytes = std::fs::read(oci).unwrap();
     let cut = tmp.path().join("cut.tar");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let err = open(&Target::parse(&format!("oci-layout:{}", cut.display())).unwrap(), &OpenOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::BadArchive { .. } | Error::Missing { .. }), "{err:?}");
+    let err = open(
+        &Target::parse(&format!("oci-layout:{}", cut.display())).unwrap(),
+        &OpenOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::BadArchive { .. } | Error::Missing { .. }),
+        "{err:?}"
+    );
     let gz = tmp.path().join("cut.tar.gz");
-    let docker = std::fs::read(customs_test::shared_path("images/debian-bookworm-minbase.docker.tar.gz").unwrap()).unwrap();
+    let docker = std::fs::read(
+        customs_test::shared_path("images/debian-bookworm-minbase.docker.tar.gz").unwrap(),
+    )
+    .unwrap();
     std::fs::write(&gz, &docker[..docker.len() / 3]).unwrap();
-    let err = open(&Target::parse(&format!("docker-archive:{}", gz.display())).unwrap(), &OpenOptions::default()).unwrap_err();
+    let err = open(
+        &Target::parse(&format!("docker-archive:{}", gz.display())).unwrap(),
+        &OpenOptions::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::BadArchive { .. }), "{err:?}");
 }
 
@@ -169,19 +253,30 @@ fn schema1_manifest_is_refused_clearly() {
     let s1 = br#"{"schemaVersion":1,"name":"x","tag":"y","fsLayers":[]}"#;
     let d = write_blob(&l.dir, s1);
     let index = serde_json::json!({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v1+json","digest":d,"size":s1.len()}]});
-    std::fs::write(l.dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(
+        l.dir.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
     let err = open(&target(&l.dir), &OpenOptions::default()).unwrap_err();
-    let chain = format!("{err}: {}", std::error::Error::source(&err).map(|s| s.to_string()).unwrap_or_default());
+    let chain = format!(
+        "{err}: {}",
+        std::error::Error::source(&err)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    );
     assert!(chain.contains("schema 1"), "{chain}");
 }
 
 /// Replaces the only layer blob with `blob`, updating the manifest and index
 /// digests so that only the layer content is wrong.
 fn rewrite_layer(dir: &std::path::Path, blob: &[u8]) {
-    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
     let md = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
     let mut m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(&md[7..])).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(&md[7..])).unwrap())
+            .unwrap();
     let d = write_blob(dir, blob);
     m["layers"][0]["digest"] = serde_json::json!(d);
     m["layers"][0]["size"] = serde_json::json!(blob.len());

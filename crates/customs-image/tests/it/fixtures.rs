@@ -22,7 +22,10 @@ fn check_forms_agree(name: &str, config: &str, manifest: &str) -> Option<(WalkRe
     assert_eq!(oi.config_digest.as_ref().unwrap().to_string(), config);
     assert_eq!(di.config_digest.as_ref().unwrap().to_string(), config);
     assert_eq!(oi.manifest_digest.as_ref().unwrap().to_string(), manifest);
-    assert_eq!(di.manifest_digest, None, "docker archives have no registry manifest");
+    assert_eq!(
+        di.manifest_digest, None,
+        "docker archives have no registry manifest"
+    );
     assert_eq!(oi.config_bytes, di.config_bytes);
     let o_diff: Vec<_> = oi.layers.iter().map(|l| l.diff_id.clone()).collect();
     let d_diff: Vec<_> = di.layers.iter().map(|l| l.diff_id.clone()).collect();
@@ -33,10 +36,21 @@ fn check_forms_agree(name: &str, config: &str, manifest: &str) -> Option<(WalkRe
     }
     assert_eq!(or.tree, dr.tree);
     assert_eq!(or.analysis.records, dr.analysis.records);
-    let o_sizes: Vec<_> = or.layers.iter().map(|s| (s.uncompressed_size, s.entries)).collect();
-    let d_sizes: Vec<_> = dr.layers.iter().map(|s| (s.uncompressed_size, s.entries)).collect();
+    let o_sizes: Vec<_> = or
+        .layers
+        .iter()
+        .map(|s| (s.uncompressed_size, s.entries))
+        .collect();
+    let d_sizes: Vec<_> = dr
+        .layers
+        .iter()
+        .map(|s| (s.uncompressed_size, s.entries))
+        .collect();
     assert_eq!(o_sizes, d_sizes);
-    assert!(di.repo_tags.iter().any(|t| t.ends_with(&format!("{name}:latest"))));
+    assert!(di
+        .repo_tags
+        .iter()
+        .any(|t| t.ends_with(&format!("{name}:latest"))));
     Some((or, dr))
 }
 
@@ -49,8 +63,15 @@ fn debian_minbase_forms_agree_and_whiteouts_apply() {
     ) else {
         return;
     };
-    let sizes: Vec<_> = r.layers.iter().map(|s| (s.uncompressed_size, s.entries)).collect();
-    assert_eq!(sizes, vec![(77_588_480, 4249), (15_257_600, 707), (204_800, 26)]);
+    let sizes: Vec<_> = r
+        .layers
+        .iter()
+        .map(|s| (s.uncompressed_size, s.entries))
+        .collect();
+    assert_eq!(
+        sizes,
+        vec![(77_588_480, 4249), (15_257_600, 707), (204_800, 26)]
+    );
     let t = &r.tree;
     // curl purged in layer 3 (index 2)
     let curl = t.get("usr/bin/curl").unwrap();
@@ -66,29 +87,58 @@ fn debian_minbase_forms_agree_and_whiteouts_apply() {
     // deleted by layer 2's whiteout, created again by apt in layer 3
     let lock = t.get("var/lib/apt/lists/lock").unwrap();
     assert_eq!(
-        lock.changes.iter().map(|c| (c.layer, c.kind)).collect::<Vec<_>>(),
-        vec![(0, ChangeKind::Added), (1, ChangeKind::Deleted), (2, ChangeKind::Added)]
+        lock.changes
+            .iter()
+            .map(|c| (c.layer, c.kind))
+            .collect::<Vec<_>>(),
+        vec![
+            (0, ChangeKind::Added),
+            (1, ChangeKind::Deleted),
+            (2, ChangeKind::Added)
+        ]
     );
     // opaque /var/log: the directory stays, all it had below is gone
     assert!(t.exists("var/log"));
-    let log_children: Vec<_> = t.present().filter(|(p, _)| p.starts_with("var/log/")).collect();
+    let log_children: Vec<_> = t
+        .present()
+        .filter(|(p, _)| p.starts_with("var/log/"))
+        .collect();
     assert!(log_children.is_empty(), "{log_children:?}");
-    for p in ["var/log/btmp", "var/log/faillog", "var/log/lastlog", "var/log/wtmp", "var/log/dpkg.log", "var/log/apt/history.log", "var/log/apt/term.log", "var/log/apt/eipp.log.xz"] {
+    for p in [
+        "var/log/btmp",
+        "var/log/faillog",
+        "var/log/lastlog",
+        "var/log/wtmp",
+        "var/log/dpkg.log",
+        "var/log/apt/history.log",
+        "var/log/apt/term.log",
+        "var/log/apt/eipp.log.xz",
+    ] {
         let e = t.get(p).unwrap_or_else(|| panic!("{p} never seen"));
         assert!(!e.present, "{p}");
         assert_eq!(e.changes.last().unwrap().layer, 2, "{p}");
     }
     // status rewritten in layer 3: the old versions are kept as removed records
-    let status: Vec<_> = r.analysis.all("recorder").filter(|x| x.path == "var/lib/dpkg/status").collect();
+    let status: Vec<_> = r
+        .analysis
+        .all("recorder")
+        .filter(|x| x.path == "var/lib/dpkg/status")
+        .collect();
     assert_eq!(status.len(), 3);
     assert_eq!(status.iter().filter(|x| x.is_present()).count(), 1);
     assert_eq!(status.iter().find(|x| x.is_present()).unwrap().layer, 2);
     // merged /usr symlinks and os-release resolution inside the root
     assert_eq!(t.get("bin").unwrap().kind, EntryKind::Symlink);
-    assert_eq!(t.resolve("/etc/os-release", 40).as_deref(), Some("usr/lib/os-release"));
+    assert_eq!(
+        t.resolve("/etc/os-release", 40).as_deref(),
+        Some("usr/lib/os-release")
+    );
     assert_eq!(t.resolve("/bin/bash", 40).as_deref(), Some("usr/bin/bash"));
     // hard links kept
-    assert_eq!(t.get("usr/bin/perl5.36.0").unwrap().kind, EntryKind::HardLink);
+    assert_eq!(
+        t.get("usr/bin/perl5.36.0").unwrap().kind,
+        EntryKind::HardLink
+    );
 }
 
 #[test]
@@ -107,18 +157,39 @@ fn polyglot_forms_agree_and_deleted_files_stay_reachable() {
     let key = t.get("app/config/deploy-key.pem").unwrap();
     assert!(!key.present);
     assert_eq!(
-        key.changes.iter().map(|c| (c.layer, c.kind)).collect::<Vec<_>>(),
+        key.changes
+            .iter()
+            .map(|c| (c.layer, c.kind))
+            .collect::<Vec<_>>(),
         vec![(7, ChangeKind::Added), (8, ChangeKind::Deleted)]
     );
-    let rec = r.analysis.all("recorder").find(|x| x.path == "app/config/deploy-key.pem").unwrap();
+    let rec = r
+        .analysis
+        .all("recorder")
+        .find(|x| x.path == "app/config/deploy-key.pem")
+        .unwrap();
     assert_eq!((rec.layer, rec.removed_in), (7, Some(8)));
-    assert!(rec.value["read"].as_u64().unwrap() > 1000, "content of the deleted key was analysed");
+    assert!(
+        rec.value["read"].as_u64().unwrap() > 1000,
+        "content of the deleted key was analysed"
+    );
     // the opaque node_modules of layer 4 hides dev dependencies of layer 3
     assert!(!t.exists("app/node_modules/debug/package.json"));
     assert!(!t.exists("app/node_modules/ms/package.json"));
-    assert_eq!(t.get("app/node_modules/debug/package.json").unwrap().changes.last().unwrap().layer, 3);
+    assert_eq!(
+        t.get("app/node_modules/debug/package.json")
+            .unwrap()
+            .changes
+            .last()
+            .unwrap()
+            .layer,
+        3
+    );
     assert!(t.exists("app/node_modules/axios/package.json"));
-    assert_eq!(t.get("app/node_modules/axios/package.json").unwrap().layer, 3);
+    assert_eq!(
+        t.get("app/node_modules/axios/package.json").unwrap().layer,
+        3
+    );
     assert!(t.exists("app/node_modules/mkdirp/node_modules/minimist/package.json"));
     // hard-linked esbuild: both paths carry the binary's record
     let esb: Vec<_> = r
@@ -134,13 +205,18 @@ fn polyglot_forms_agree_and_deleted_files_stay_reachable() {
 
 #[test]
 fn cache_reuses_layers_and_gives_identical_results() {
-    let Some(oci) = customs_test::shared_path("images/polyglot-app.oci.tar") else { return };
+    let Some(oci) = customs_test::shared_path("images/polyglot-app.oci.tar") else {
+        return;
+    };
     let dir = customs_test::TempDir::new("cache").unwrap();
     let cache = customs_image::LayerCache::open(dir.path()).unwrap();
     let t = Target::parse(&format!("oci-layout:{}", oci.display())).unwrap();
     let image = open(&t, &OpenOptions::default()).unwrap();
     let analyzers: Vec<Box<dyn FileAnalyzer>> = vec![Box::new(Recorder)];
-    let opts = WalkOptions { cache: Some(&cache), ..WalkOptions::default() };
+    let opts = WalkOptions {
+        cache: Some(&cache),
+        ..WalkOptions::default()
+    };
     let cold = walk(&image, &analyzers, &opts).unwrap();
     assert!(cold.layers.iter().all(|l| !l.cached));
     let warm = walk(&image, &analyzers, &opts).unwrap();
@@ -148,8 +224,14 @@ fn cache_reuses_layers_and_gives_identical_results() {
     assert_eq!(cold.tree, warm.tree);
     assert_eq!(cold.analysis, warm.analysis);
     // The docker-archive form shares diffIDs, so it hits the same entries.
-    let Some(docker) = customs_test::shared_path("images/polyglot-app.docker.tar.gz") else { return };
-    let d = open(&Target::parse(&format!("docker-archive:{}", docker.display())).unwrap(), &OpenOptions::default()).unwrap();
+    let Some(docker) = customs_test::shared_path("images/polyglot-app.docker.tar.gz") else {
+        return;
+    };
+    let d = open(
+        &Target::parse(&format!("docker-archive:{}", docker.display())).unwrap(),
+        &OpenOptions::default(),
+    )
+    .unwrap();
     let shared = walk(&d, &analyzers, &opts).unwrap();
     assert!(shared.layers.iter().all(|l| l.cached));
     assert!(cache.clean().unwrap() > 0);
@@ -157,11 +239,16 @@ fn cache_reuses_layers_and_gives_identical_results() {
 
 #[test]
 fn selects_by_tag_and_reports_missing_tags() {
-    let Some(oci) = customs_test::shared_path("images/debian-bookworm-minbase.oci.tar") else { return };
+    let Some(oci) = customs_test::shared_path("images/debian-bookworm-minbase.oci.tar") else {
+        return;
+    };
     let ok = Target::parse(&format!("oci-layout:{}:latest", oci.display())).unwrap();
     assert!(open(&ok, &OpenOptions::default()).is_ok());
     let bad = Target::parse(&format!("oci-layout:{}:nope", oci.display())).unwrap();
     let err = open(&bad, &OpenOptions::default()).unwrap_err();
-    assert!(matches!(err, customs_image::Error::NoSuchImage { .. }), "{err}");
+    assert!(
+        matches!(err, customs_image::Error::NoSuchImage { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains(":latest"), "{err}");
 }

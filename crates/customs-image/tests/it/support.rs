@@ -153,5 +153,8 @@ pub(crate) fn oci_layout(dir: &Path, layers: &[Vec<u8>]) -> Layout {
                        "annotations": {"org.opencontainers.image.ref.name": "latest"}}]
     });
     std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
-    Layout { dir: dir.to_path_buf(), manifest_digest: md }
+    Layout {
+        dir: dir.to_path_buf(),
+        manifest_digest: md,
+    }
 }

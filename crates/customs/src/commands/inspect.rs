@@ -61,7 +61,10 @@ pub(crate) fn run(args: InspectArgs) -> anyhow::Result<ExitStatus> {
     let opts = WalkOptions {
         limits: super::limits(&args.image),
         cache: cache.as_ref(),
-        progress: bars.as_ref().map_or(&customs_image::NoProgress as &dyn customs_image::Progress, |b| b),
+        progress: bars.as_ref().map_or(
+            &customs_image::NoProgress as &dyn customs_image::Progress,
+            |b| b,
+        ),
         threads: 0,
     };
     // No analyzers: the walk verifies every digest and diffID and measures layers.
@@ -98,7 +101,11 @@ pub(crate) fn run(args: InspectArgs) -> anyhow::Result<ExitStatus> {
             entrypoint: rc.entrypoint.clone(),
             cmd: rc.cmd.clone(),
             working_dir: rc.working_dir.clone().filter(|w| !w.is_empty()),
-            exposed_ports: rc.exposed_ports.iter().flat_map(|m| m.keys().cloned()).collect(),
+            exposed_ports: rc
+                .exposed_ports
+                .iter()
+                .flat_map(|m| m.keys().cloned())
+                .collect(),
             labels: rc.labels.clone().unwrap_or_default(),
             healthcheck: rc.healthcheck.as_ref().and_then(|h| h.test.clone()),
         },
@@ -123,25 +130,45 @@ fn table(v: &Inspection) -> String {
     if !v.repo_tags.is_empty() {
         let _ = writeln!(s, "Tags:          {}", v.repo_tags.join(", "));
     }
-    let _ = writeln!(s, "Manifest:      {}", v.manifest_digest.clone().unwrap_or_else(none));
+    let _ = writeln!(
+        s,
+        "Manifest:      {}",
+        v.manifest_digest.clone().unwrap_or_else(none)
+    );
     if let Some(m) = &v.manifest_media_type {
         let _ = writeln!(s, "Media type:    {m}");
     }
     if let Some(i) = &v.index_digest {
         let _ = writeln!(s, "Index:         {i}");
     }
-    let _ = writeln!(s, "Image ID:      {}", v.image_id.clone().unwrap_or_else(none));
+    let _ = writeln!(
+        s,
+        "Image ID:      {}",
+        v.image_id.clone().unwrap_or_else(none)
+    );
     let _ = writeln!(s, "Platform:      {}", v.platform);
     if let Some(c) = &v.created {
         let _ = writeln!(s, "Created:       {c}");
     }
     let c = &v.config;
-    let _ = writeln!(s, "User:          {}", c.user.clone().unwrap_or_else(|| "(root)".into()));
+    let _ = writeln!(
+        s,
+        "User:          {}",
+        c.user.clone().unwrap_or_else(|| "(root)".into())
+    );
     if let Some(e) = &c.entrypoint {
-        let _ = writeln!(s, "Entrypoint:    {}", serde_json::to_string(e).unwrap_or_default());
+        let _ = writeln!(
+            s,
+            "Entrypoint:    {}",
+            serde_json::to_string(e).unwrap_or_default()
+        );
     }
     if let Some(cmd) = &c.cmd {
-        let _ = writeln!(s, "Cmd:           {}", serde_json::to_string(cmd).unwrap_or_default());
+        let _ = writeln!(
+            s,
+            "Cmd:           {}",
+            serde_json::to_string(cmd).unwrap_or_default()
+        );
     }
     if let Some(w) = &c.working_dir {
         let _ = writeln!(s, "Workdir:       {w}");
@@ -152,12 +179,22 @@ fn table(v: &Inspection) -> String {
     if !c.exposed_ports.is_empty() {
         let _ = writeln!(s, "Ports:         {}", c.exposed_ports.join(", "));
     }
-    let _ = writeln!(s, "Healthcheck:   {}", c.healthcheck.as_ref().map_or("none".to_owned(), |h| h.join(" ")));
+    let _ = writeln!(
+        s,
+        "Healthcheck:   {}",
+        c.healthcheck
+            .as_ref()
+            .map_or("none".to_owned(), |h| h.join(" "))
+    );
     for (k, val) in &c.labels {
         let _ = writeln!(s, "Label:         {k}={val}");
     }
     let _ = writeln!(s, "\nLayers ({}):", v.layers.len());
-    let _ = writeln!(s, "  #  {:<19} {:>10} {:>10} {:>7}  {:<19} CREATED BY", "DIGEST", "SIZE", "UNPACKED", "FILES", "DIFF ID");
+    let _ = writeln!(
+        s,
+        "  #  {:<19} {:>10} {:>10} {:>7}  {:<19} CREATED BY",
+        "DIGEST", "SIZE", "UNPACKED", "FILES", "DIFF ID"
+    );
     for l in &v.layers {
         let created = l.created_by.clone().unwrap_or_default();
         let created: String = created.chars().take(60).collect();

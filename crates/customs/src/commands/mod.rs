@@ -9,13 +9,18 @@ use crate::args::{CacheAction, Cli, Command, ImageArgs};
 use crate::exit::{ExitStatus, UsageError};
 
 mod cache;
+mod catalog;
 mod inspect;
 
 /// Runs the parsed command.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Inspect(args) => inspect::run(args),
-        Command::Cache { action: CacheAction::Clean(args) } => cache::clean(&args),
+        Command::Sbom(args) => catalog::sbom(args),
+        Command::Packages(args) => catalog::packages(args),
+        Command::Cache {
+            action: CacheAction::Clean(args),
+        } => cache::clean(&args),
     }
 }
 
@@ -58,14 +63,22 @@ pub(crate) fn registry_config(args: &ImageArgs) -> anyhow::Result<customs_regist
             .clone()
             .ok_or_else(|| UsageError("--password-stdin needs --username".into()))?;
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         let password = line.trim_end_matches(['\n', '\r']).to_owned();
         if let Ok(Target::Registry(reference)) = Target::parse(&args.target) {
-            cfg.credentials
-                .insert(reference.registry().to_owned(), customs_registry::Credentials::new(user, password));
+            cfg.credentials.insert(
+                reference.registry().to_owned(),
+                customs_registry::Credentials::new(user, password),
+            );
         }
     } else if r.username.is_some() {
-        return Err(UsageError("--username needs --password-stdin (passwords are never taken as arguments)".into()).into());
+        return Err(UsageError(
+            "--username needs --password-stdin (passwords are never taken as arguments)".into(),
+        )
+        .into());
     }
     Ok(cfg)
 }
@@ -81,7 +94,10 @@ pub(crate) fn open_image(args: &ImageArgs) -> anyhow::Result<Image> {
         .into());
     }
     let platform = match &args.platform {
-        Some(p) => Some(p.parse::<customs_oci::Platform>().map_err(|e| UsageError(e.to_string()))?),
+        Some(p) => Some(
+            p.parse::<customs_oci::Platform>()
+                .map_err(|e| UsageError(e.to_string()))?,
+        ),
         None => None,
     };
     let opts = OpenOptions {
@@ -98,6 +114,10 @@ pub(crate) fn layer_cache(args: &ImageArgs) -> anyhow::Result<Option<LayerCache>
     if args.no_cache {
         return Ok(None);
     }
-    let dir = args.cache.cache_dir.clone().unwrap_or_else(LayerCache::default_dir);
+    let dir = args
+        .cache
+        .cache_dir
+        .clone()
+        .unwrap_or_else(LayerCache::default_dir);
     Ok(Some(LayerCache::open(&dir)?))
 }

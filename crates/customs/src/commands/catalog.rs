@@ -1,0 +1,150 @@
+//! `customs sbom` and `customs packages`: the package catalog of an image.
+
+use std::fmt::Write as _;
+
+use customs_image::{walk, WalkOptions};
+use customs_model::Catalog;
+
+use crate::args::{PackagesArgs, SbomArgs, TableOrJson};
+use crate::exit::ExitStatus;
+use crate::output::write_report;
+
+/// Walks the image with the catalog's analyzers and assembles the catalog.
+fn catalog_of(
+    image_args: &crate::args::ImageArgs,
+    quiet: bool,
+) -> anyhow::Result<(customs_image::Image, Catalog)> {
+    let image = super::open_image(image_args)?;
+    let cache = super::layer_cache(image_args)?;
+    let sizes: Vec<u64> = image.layers.iter().map(|l| l.descriptor.size).collect();
+    let bars = crate::progress::Bars::new(&sizes, quiet);
+    let opts = WalkOptions {
+        limits: super::limits(image_args),
+        cache: cache.as_ref(),
+        progress: bars.as_ref().map_or(
+            &customs_image::NoProgress as &dyn customs_image::Progress,
+            |b| b,
+        ),
+        threads: 0,
+    };
+    let analyzers = customs_catalog::analyzers();
+    let walked = walk(&image, &analyzers, &opts)?;
+    drop(bars);
+    let mut catalog =
+        customs_catalog::assemble(&walked.analysis, &customs_catalog::Options::default());
+    catalog
+        .warnings
+        .extend(walked.analysis.warnings.iter().cloned());
+    Ok((image, catalog))
+}
+
+fn subject(image: &customs_image::Image) -> customs_sbom::Subject {
+    customs_sbom::Subject {
+        name: image.target.to_string(),
+        image_id: image.config_digest.clone(),
+        manifest_digest: image.manifest_digest.clone(),
+        repo_digests: Vec::new(),
+        layers: image
+            .layers
+            .iter()
+            .map(|l| customs_model::analysis::LayerRef {
+                index: l.index,
+                digest: Some(l.descriptor.digest.clone()),
+                diff_id: Some(l.diff_id.clone()),
+                created_by: l.history.as_ref().and_then(|h| h.created_by.clone()),
+            })
+            .collect(),
+        platform: image
+            .manifest
+            .as_ref()
+            .map(|_| image.platform().to_string()),
+    }
+}
+
+/// RFC 3339 UTC time of now, or of `SOURCE_DATE_EPOCH` for reproducible output.
+fn now_rfc3339() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        });
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+pub(crate) fn sbom(args: SbomArgs) -> anyhow::Result<ExitStatus> {
+    let format: customs_sbom::Format = args
+        .format
+        .parse()
+        .map_err(|e: customs_sbom::Error| crate::exit::UsageError(e.to_string()))?;
+    let (image, catalog) = catalog_of(&args.image, args.output.quiet)?;
+    let opts = customs_sbom::WriteOptions {
+        created: now_rfc3339(),
+        tool: customs_sbom::ToolInfo {
+            name: "customs".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        cyclonedx_version: if args.cyclonedx_version.as_deref() == Some("1.5") {
+            customs_sbom::CycloneDxVersion::V1_5
+        } else {
+            customs_sbom::CycloneDxVersion::V1_6
+        },
+    };
+    let mut bytes = Vec::new();
+    customs_sbom::write(format, &catalog, &subject(&image), &opts, &mut bytes)?;
+    write_report(args.output.output.as_deref(), &bytes)?;
+    Ok(ExitStatus::Success)
+}
+
+pub(crate) fn packages(args: PackagesArgs) -> anyhow::Result<ExitStatus> {
+    let (_, catalog) = catalog_of(&args.image, args.output.quiet)?;
+    let bytes = match args.format {
+        TableOrJson::Json => {
+            let mut v = serde_json::to_vec_pretty(&catalog)?;
+            v.push(b'\n');
+            v
+        }
+        TableOrJson::Table => {
+            let mut s = String::new();
+            let _ = writeln!(s, "{:<8} {:<48} {:<36} LAYER", "TYPE", "NAME", "VERSION");
+            for p in &catalog.packages {
+                let layer = p
+                    .locations
+                    .first()
+                    .and_then(|l| l.layer_index)
+                    .map_or_else(|| "-".to_owned(), |i| i.to_string());
+                let _ = writeln!(
+                    s,
+                    "{:<8} {:<48} {:<36} {layer}",
+                    p.package_type, p.name, p.version
+                );
+            }
+            let _ = writeln!(s, "\n{} packages", catalog.packages.len());
+            for w in &catalog.warnings {
+                let _ = writeln!(s, "warning: {w}");
+            }
+            s.into_bytes()
+        }
+    };
+    write_report(args.output.output.as_deref(), &bytes)?;
+    Ok(ExitStatus::Success)
+}
