@@ -101,6 +101,9 @@ impl Index {
 }
 
 /// What kind of document a manifest body is.
+// One value per fetched document, never stored in bulk: the size difference
+// between the variants costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManifestKind {
     /// A single-image manifest.
