@@ -20,6 +20,8 @@ pub(crate) enum Command {
     Sbom(SbomArgs),
     /// List the packages installed in an image.
     Packages(PackagesArgs),
+    /// Check Dockerfiles and Kubernetes manifests for misconfigurations.
+    Config(ConfigArgs),
     /// Manage the layer cache.
     Cache {
         #[command(subcommand)]
@@ -156,6 +158,24 @@ pub(crate) struct PackagesArgs {
     /// Report format.
     #[arg(short, long, value_enum, default_value_t = TableOrJson::Table)]
     pub(crate) format: TableOrJson,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// Files or directories (Dockerfiles and Kubernetes YAML are detected).
+    #[arg(required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Report format: table, json, sarif.
+    #[arg(short, long, default_value = "table")]
+    pub(crate) format: String,
+    /// Exit with code 1 when a finding has this severity or higher (low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<String>,
+    /// YAML file that disables checks, sets the PSS level or the registry allowlist.
+    #[arg(long = "config", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }

@@ -8,7 +8,6 @@ pub(crate) enum ExitStatus {
     /// 0: success, nothing at or above the gate.
     Success,
     /// 1: the gate tripped (findings at or above `--fail-on`, policy denied).
-    #[allow(dead_code)] // documented now; returned once gated commands land
     GateTripped,
     /// 2: usage error (bad flags or target syntax); clap uses it too.
     Usage,

@@ -10,6 +10,7 @@ use crate::exit::{ExitStatus, UsageError};
 
 mod cache;
 mod catalog;
+mod config;
 mod inspect;
 
 /// Runs the parsed command.
@@ -18,6 +19,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Inspect(args) => inspect::run(args),
         Command::Sbom(args) => catalog::sbom(args),
         Command::Packages(args) => catalog::packages(args),
+        Command::Config(args) => config::run(args),
         Command::Cache {
             action: CacheAction::Clean(args),
         } => cache::clean(&args),

@@ -169,3 +169,26 @@ fn errors_have_documented_exit_codes() {
     let (code, _, err) = customs(&["inspect", "--offline", "registry:127.0.0.1:1/x:y"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn config_checks_the_shipped_examples_and_gates_on_severity() {
+    let examples = customs_test::workspace_root().join("crates/customs-misconfig/examples");
+    let dir = customs_test::TempDir::new("cli-config").unwrap();
+    let out = dir.path().join("report.sarif");
+    let (code, _, err) = customs(&[
+        "config",
+        "--format",
+        "sarif",
+        "-o",
+        out.to_str().unwrap(),
+        examples.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
+    let (code, _, err) = customs(&["config", "--fail-on", "low", examples.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = customs(&["config", "--fail-on", "bogus", examples.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+}
