@@ -959,6 +959,32 @@ impl Client {
         self.base(&state, path, what)
     }
 
+    /// Sends a GET or HEAD for a manifest with the `Accept` list (empty:
+    /// every manifest kind customs reads), authenticated for pull.
+    async fn manifest_request(
+        &self,
+        method: Method,
+        reference: &Reference,
+        accept: &[&str],
+        what: &str,
+    ) -> Result<reqwest::Response, Error> {
+        let path = format!(
+            "v2/{}/manifests/{}",
+            reference.repository(),
+            reference.manifest_reference()
+        );
+        let url = self.url(reference, &path, what).await?;
+        let accept = if accept.is_empty() {
+            mt::MANIFEST_ACCEPT
+        } else {
+            accept
+        };
+        let req = Req::new(method, url, self.insecure(reference))
+            .header(header::ACCEPT, &accept.join(", "));
+        self.send(reference, &Scopes::pull(reference.repository()), req, what)
+            .await
+    }
+
     /// Fetches a manifest or index. `accept` lists the media types wanted
     /// (empty: every manifest kind customs reads). The body is capped at
     /// `max_manifest_bytes`; when `reference` has a digest, the bytes are
@@ -969,26 +995,8 @@ impl Client {
         accept: &[&str],
     ) -> Result<FetchedManifest, Error> {
         let what = format!("manifest {reference}");
-        let url = self
-            .url(
-                reference,
-                &format!(
-                    "v2/{}/manifests/{}",
-                    reference.repository(),
-                    reference.manifest_reference()
-                ),
-                &what,
-            )
-            .await?;
-        let accept = if accept.is_empty() {
-            mt::MANIFEST_ACCEPT
-        } else {
-            accept
-        };
-        let req = Req::new(Method::GET, url, self.insecure(reference))
-            .header(header::ACCEPT, &accept.join(", "));
         let resp = self
-            .send(reference, &Scopes::pull(reference.repository()), req, &what)
+            .manifest_request(Method::GET, reference, accept, &what)
             .await?;
         if resp.status() != StatusCode::OK {
             return Err(status_error(resp, reference.registry(), &what).await);
@@ -1025,26 +1033,8 @@ impl Client {
         accept: &[&str],
     ) -> Result<Option<ManifestHead>, Error> {
         let what = format!("manifest {reference}");
-        let url = self
-            .url(
-                reference,
-                &format!(
-                    "v2/{}/manifests/{}",
-                    reference.repository(),
-                    reference.manifest_reference()
-                ),
-                &what,
-            )
-            .await?;
-        let accept = if accept.is_empty() {
-            mt::MANIFEST_ACCEPT
-        } else {
-            accept
-        };
-        let req = Req::new(Method::HEAD, url, self.insecure(reference))
-            .header(header::ACCEPT, &accept.join(", "));
         let resp = self
-            .send(reference, &Scopes::pull(reference.repository()), req, &what)
+            .manifest_request(Method::HEAD, reference, accept, &what)
             .await?;
         match resp.status() {
             StatusCode::OK => {
