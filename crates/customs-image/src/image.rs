@@ -173,6 +173,25 @@ pub(crate) fn read_verified(
     Ok(out)
 }
 
+/// Parses a config blob and checks it names one diffID per manifest layer.
+pub(crate) fn parse_config(
+    bytes: &[u8],
+    digest: &Digest,
+    layers: usize,
+) -> Result<ImageConfig, Error> {
+    let config: ImageConfig = serde_json::from_slice(bytes).map_err(|source| Error::BadJson {
+        what: format!("config {digest}"),
+        source,
+    })?;
+    if config.rootfs.diff_ids.len() != layers {
+        return Err(Error::LayerCountMismatch {
+            layers,
+            diff_ids: config.rootfs.diff_ids.len(),
+        });
+    }
+    Ok(config)
+}
+
 /// Follows a descriptor (index or manifest) down to a single image.
 pub(crate) fn resolve_descriptor(
     source: Box<dyn BlobSource>,
@@ -205,17 +224,11 @@ pub(crate) fn resolve_descriptor(
                     opts.limits.max_config_bytes,
                     "config",
                 )?;
-                let config: ImageConfig =
-                    serde_json::from_slice(&config_bytes).map_err(|source| Error::BadJson {
-                        what: format!("config {}", manifest.config.digest),
-                        source,
-                    })?;
-                if config.rootfs.diff_ids.len() != manifest.layers.len() {
-                    return Err(Error::LayerCountMismatch {
-                        layers: manifest.layers.len(),
-                        diff_ids: config.rootfs.diff_ids.len(),
-                    });
-                }
+                let config = parse_config(
+                    &config_bytes,
+                    &manifest.config.digest,
+                    manifest.layers.len(),
+                )?;
                 let media = manifest
                     .media_type
                     .clone()

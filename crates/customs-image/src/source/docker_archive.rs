@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use customs_model::{Digest, DigestAlgorithm};
-use customs_oci::{media_type as mt, Descriptor, ImageConfig, Manifest};
+use customs_oci::{media_type as mt, Descriptor, Manifest};
 use serde::Deserialize;
 
 use super::oci_layout::{open_store, OciStore};
@@ -201,17 +201,7 @@ pub(crate) fn open_docker_archive(
         source_name: source_name.clone(),
     })?;
     let (config_bytes, config_digest) = configs.swap_remove(pick);
-    let config: ImageConfig =
-        serde_json::from_slice(&config_bytes).map_err(|source| Error::BadJson {
-            what: format!("config {}", entry.config),
-            source,
-        })?;
-    if config.rootfs.diff_ids.len() != entry.layers.len() {
-        return Err(Error::LayerCountMismatch {
-            layers: entry.layers.len(),
-            diff_ids: config.rootfs.diff_ids.len(),
-        });
-    }
+    let config = crate::image::parse_config(&config_bytes, &config_digest, entry.layers.len())?;
     let mut names = vec![(config_digest.clone(), entry.config.clone())];
     let mut layers = Vec::with_capacity(entry.layers.len());
     for (layer_name, diff_id) in entry.layers.iter().zip(&config.rootfs.diff_ids) {

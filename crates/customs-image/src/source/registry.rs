@@ -74,17 +74,11 @@ pub(crate) fn open_registry(reference: &Reference, opts: &OpenOptions) -> Result
                         opts.limits.max_config_bytes,
                     )
                     .map_err(|e| registry_err(&current, e))?;
-                let config: customs_oci::ImageConfig = serde_json::from_slice(&config_bytes)
-                    .map_err(|source| Error::BadJson {
-                        what: format!("config {}", manifest.config.digest),
-                        source,
-                    })?;
-                if config.rootfs.diff_ids.len() != manifest.layers.len() {
-                    return Err(Error::LayerCountMismatch {
-                        layers: manifest.layers.len(),
-                        diff_ids: config.rootfs.diff_ids.len(),
-                    });
-                }
+                let config = crate::image::parse_config(
+                    &config_bytes,
+                    &manifest.config.digest,
+                    manifest.layers.len(),
+                )?;
                 let repo_tags = reference
                     .tag()
                     .map(|t| vec![format!("{}:{t}", reference.name())])
