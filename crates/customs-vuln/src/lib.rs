@@ -10,6 +10,8 @@
 //! - [`match_catalog`]: matches a [`customs_model::Catalog`] against the
 //!   database and returns findings (one per vulnerability, all IDs merged),
 //!   the packages that could not be matched and why, and warnings.
+//! - [`triage`]: OpenVEX documents and the `.customsignore` file mark
+//!   findings as suppressed (never dropped).
 //! - [`cvss`]: base scores of CVSS v2, v3.0, v3.1 and v4.0 vectors.
 //!
 //! All version comparisons go through `customs-version`.
@@ -26,11 +28,14 @@ pub mod import;
 pub mod matcher;
 pub mod record;
 pub mod source;
+pub mod triage;
 mod version;
 
 pub use cvss::{base_score, CvssError, CvssScore, CvssVersion};
 pub use db::{Database, DbBuilder, DbError, DbStatus, SourceStatus, SCHEMA_VERSION};
 pub use import::{import_paths, ImportOptions, ImportReport, Limits, Malformed};
 pub use matcher::{
-    match_catalog, Finding, MatchOptions, MatchReport, Status, Unmatched, UnmatchedReason,
+    match_catalog, Finding, MatchOptions, MatchReport, Status, Suppression, SuppressionSource,
+    Unmatched, UnmatchedReason,
 };
+pub use triage::{Date, IgnoreFile, OpenVex, TriageError};

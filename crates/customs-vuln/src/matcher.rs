@@ -9,6 +9,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
 use customs_model::{Catalog, Location, OsRelease, Package, PackageType, Severity, Warning};
@@ -16,11 +17,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::cvss::{CvssScore, CvssVersion};
 use crate::db::{now_secs, Database};
+use crate::record::{Advisory, AdvisoryKind, Affected, DebianStatus, Event};
 #[cfg(test)]
-use crate::record::RangeKind;
-use crate::record::{Advisory, AdvisoryKind, Affected, DebianStatus, Event, Range};
+use crate::record::{Range, RangeKind};
 use crate::source::osv::{index_name, range_scheme};
 use crate::version::{self, Scheme};
+use customs_version::Version;
 
 /// The OSV ecosystem name of the Rust crate registry. Built from parts
 /// because house rules keep registry host names out of the source; OSV uses
@@ -70,6 +72,9 @@ pub struct Finding {
     pub package_name: String,
     /// Package type.
     pub package_type: PackageType,
+    /// Package URL ([`Package::purl`]); VEX statements name products by purl.
+    #[serde(default)]
+    pub package_purl: String,
     /// Installed version (binary version; Debian matching used the source version).
     pub installed_version: String,
     /// Fixed versions, lowest first (Debian: source versions).
@@ -92,6 +97,44 @@ pub struct Finding {
     pub locations: Vec<Location>,
     /// Data sources that reported it, comma-separated.
     pub data_source: String,
+    /// Set when triage (a VEX statement or the ignore file) suppressed the
+    /// finding. Suppressed findings stay in the report so they can be shown
+    /// as such instead of silently disappearing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+    /// The OpenVEX status of the statement that applies to this finding
+    /// (`affected`, `under_investigation`, `not_affected`, `fixed`), also
+    /// when it does not suppress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vex_status: Option<String>,
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// What suppressed it.
+    pub source: SuppressionSource,
+    /// `not_affected` or `fixed` (VEX), `ignored` (ignore file).
+    pub status: String,
+    /// VEX `justification` (`vulnerable_code_not_present`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// Free text: VEX `impact_statement`, or the ignore file's reason/statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The document that said so: VEX `@id` (or its file path), ignore file path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+}
+
+/// Where a [`Suppression`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionSource {
+    /// An OpenVEX statement.
+    Vex,
+    /// A `.customsignore` entry.
+    IgnoreFile,
 }
 
 /// Why a package could not be matched.
@@ -192,6 +235,8 @@ struct Lookup {
     version: String,
     scheme: Scheme,
     os: bool,
+    /// `version` parsed in `scheme` (set by [`lookup_for`]).
+    parsed: Option<Version>,
 }
 
 /// OSV ecosystem of a language package type.
@@ -280,6 +325,7 @@ fn lookup_for(
                             .unwrap_or_else(|| pkg.version.clone()),
                         scheme: Scheme::Dpkg,
                         os: true,
+                        parsed: None,
                     }
                 }
                 (PackageType::Apk, "alpine") => {
@@ -300,6 +346,7 @@ fn lookup_for(
                         version: pkg.version.clone(),
                         scheme: Scheme::Apk,
                         os: true,
+                        parsed: None,
                     }
                 }
                 (PackageType::Rpm, "almalinux") => {
@@ -318,6 +365,7 @@ fn lookup_for(
                         version: pkg.version.clone(),
                         scheme: Scheme::Rpm,
                         os: true,
+                        parsed: None,
                     }
                 }
                 _ => return Err(UnmatchedReason::UnsupportedDistro { distro }),
@@ -334,6 +382,7 @@ fn lookup_for(
                 version: pkg.version.clone(),
                 scheme,
                 os: false,
+                parsed: None,
             }
         }
     };
@@ -342,13 +391,60 @@ fn lookup_for(
             namespace: lookup.namespace,
         });
     }
-    if !version::is_valid(lookup.scheme, &lookup.version) {
-        return Err(UnmatchedReason::UnparseableVersion {
-            version: lookup.version,
-        });
+    let mut lookup = lookup;
+    match version::parse(lookup.scheme, &lookup.version) {
+        Some(v) => lookup.parsed = Some(v),
+        None => {
+            return Err(UnmatchedReason::UnparseableVersion {
+                version: lookup.version,
+            })
+        }
     }
     Ok(lookup)
 }
+
+/// The rustc "Fx" hash: a multiply-rotate mix, much cheaper than SipHash.
+/// Used only for maps keyed by database content (advisory numbers, IDs),
+/// never by catalog content, so crafted package names cannot flood it.
+#[derive(Default, Clone, Copy)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, v: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        for b in chunks.remainder() {
+            self.add(u64::from(*b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A raw hit before alias merging.
 #[derive(Clone)]
@@ -378,11 +474,17 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, opts: &MatchOptions) -> M
             ));
         }
     }
-    let mut cache: HashMap<u32, Advisory> = HashMap::new();
+    let mut cache: FxMap<u32, Advisory> = FxMap::default();
     // Identical (namespace, name, version) lookups (the same library in many
     // places) are evaluated once.
     let mut memo: HashMap<(String, String, String), Vec<Hit>> = HashMap::new();
-    for pkg in &catalog.packages {
+    // Each (namespace, package) key is decoded and its versions parsed once
+    // per call: a catalog often holds many versions of one package (and the
+    // same package in many places), and parsing dominated matching.
+    let mut prepared: HashMap<(String, String), PreparedKey> = HashMap::new();
+    // (position in the catalog, its findings sorted by ID).
+    let mut per_package: Vec<(usize, Vec<Finding>)> = Vec::new();
+    for (pkg_index, pkg) in catalog.packages.iter().enumerate() {
         let unmatched = |reason| Unmatched {
             package_id: pkg.id.clone(),
             package_name: pkg.name.clone(),
@@ -403,64 +505,319 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, opts: &MatchOptions) -> M
             lookup.name.clone(),
             lookup.version.clone(),
         );
-        let mut hits = match memo.get(&key) {
-            Some(h) => h.clone(),
-            None => {
-                let entries = match db.entries(&lookup.namespace, &lookup.name) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        let message = e.to_string();
-                        report
-                            .unmatched
-                            .push(unmatched(UnmatchedReason::DatabaseError { message }));
-                        continue;
+        let hits = match memo.entry(key) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let pkey = (lookup.namespace.clone(), lookup.name.clone());
+                let entries = match prepared.entry(pkey) {
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        match db.entries(&lookup.namespace, &lookup.name) {
+                            Ok(e) => v.insert(prepare(lookup.scheme, e)),
+                            Err(e) => {
+                                let message = e.to_string();
+                                report
+                                    .unmatched
+                                    .push(unmatched(UnmatchedReason::DatabaseError { message }));
+                                continue;
+                            }
+                        }
                     }
                 };
-                let hits: Vec<Hit> = entries
+                let mut installed = Installed::new(&lookup, &entries.tables);
+                let mut hits: Vec<Hit> = entries
+                    .entries
                     .iter()
-                    .filter_map(|e| evaluate(&lookup, e.advisory, &e.affected, opts))
+                    .filter_map(|e| evaluate(&lookup, &mut installed, e, opts))
                     .collect();
-                memo.insert(key, hits.clone());
-                hits
+                let mut failed = None;
+                for h in &hits {
+                    if let std::collections::hash_map::Entry::Vacant(v) = cache.entry(h.advisory) {
+                        match db.advisory(h.advisory) {
+                            Ok(a) => {
+                                v.insert(a);
+                            }
+                            Err(e) => failed = Some(e.to_string()),
+                        }
+                    }
+                }
+                if let Some(message) = failed {
+                    report
+                        .unmatched
+                        .push(unmatched(UnmatchedReason::DatabaseError { message }));
+                    continue;
+                }
+                hits.retain(|h| {
+                    cache.get(&h.advisory).is_some_and(|a| {
+                        opts.include_informational || a.kind == AdvisoryKind::Vulnerability
+                    })
+                });
+                slot.insert(hits)
             }
         };
         if hits.is_empty() {
             continue;
         }
-        let mut failed = None;
-        for h in &hits {
-            if let std::collections::hash_map::Entry::Vacant(v) = cache.entry(h.advisory) {
-                match db.advisory(h.advisory) {
-                    Ok(a) => {
-                        v.insert(a);
-                    }
-                    Err(e) => failed = Some(e.to_string()),
-                }
+        let mut found = merge(pkg, &lookup, hits, &cache);
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        per_package.push((pkg_index, found));
+    }
+    // Sort by (package ID, finding ID) without moving the large findings
+    // around: order packages, then concatenate (each is sorted by ID; equal
+    // package IDs are merged and re-sorted).
+    per_package.sort_by(|(a, _), (b, _)| {
+        let id = |i: &usize| catalog.packages.get(*i).map(|p| p.id.as_str());
+        id(a).cmp(&id(b)).then(a.cmp(b))
+    });
+    let total = per_package.iter().map(|(_, f)| f.len()).sum();
+    report.findings.reserve(total);
+    let mut run_start = 0;
+    let mut run_id: Option<&str> = None;
+    for (i, found) in per_package {
+        let id = catalog.packages.get(i).map(|p| p.id.as_str());
+        if id != run_id {
+            run_start = report.findings.len();
+            run_id = id;
+            report.findings.extend(found);
+        } else {
+            report.findings.extend(found);
+            if let Some(run) = report.findings.get_mut(run_start..) {
+                run.sort_by(|a, b| a.id.cmp(&b.id));
             }
         }
-        if let Some(message) = failed {
-            report
-                .unmatched
-                .push(unmatched(UnmatchedReason::DatabaseError { message }));
-            continue;
-        }
-        hits.retain(|h| {
-            cache.get(&h.advisory).is_some_and(|a| {
-                opts.include_informational || a.kind == AdvisoryKind::Vulnerability
-            })
-        });
-        report.findings.extend(merge(pkg, &lookup, hits, &cache));
     }
-    report
-        .findings
-        .sort_by(|a, b| (&a.package_id, &a.id).cmp(&(&b.package_id, &b.id)));
     report
 }
 
-fn evaluate(l: &Lookup, advisory: u32, affected: &Affected, opts: &MatchOptions) -> Option<Hit> {
-    match affected {
-        Affected::Osv { ranges, versions } => {
-            let fixed = osv_affected(l.scheme, &l.version, ranges, versions)?;
+/// The entries of one (namespace, package) key, prepared once per
+/// [`match_catalog`] call: every version in them is parsed once and interned
+/// into a sorted table per scheme, so evaluating an installed version costs
+/// one binary search per scheme, and events compare as integers.
+struct PreparedKey {
+    /// Per scheme: distinct versions, ascending.
+    tables: Vec<(Scheme, Vec<Version>)>,
+    entries: Vec<Prepared>,
+}
+
+/// Position of a version in its scheme's table: `2·i + 1` for the table's
+/// `i`-th version; an installed version between `i-1` and `i` is `2·i`. Keys
+/// order exactly as the versions do.
+type Pos = u32;
+
+/// One index entry with its versions interned.
+struct Prepared {
+    advisory: u32,
+    affected: PreparedAffected,
+}
+
+enum PreparedAffected {
+    Osv {
+        ranges: Vec<PreparedRange>,
+        /// Explicit versions (ecosystem scheme), sorted.
+        versions: Vec<Pos>,
+    },
+    Debian {
+        status: DebianStatus,
+        urgency: String,
+        /// `fixed_version` of a `resolved` status.
+        fixed: Option<Pos>,
+    },
+    Alpine {
+        fixed: String,
+        pos: Option<Pos>,
+    },
+}
+
+/// A range event: rank (0 = introduced "0", 1 = a version, 2 = limit "*"),
+/// its position (rank 1 only) and the event.
+type PreparedEvent = (u8, Option<Pos>, Event);
+
+/// An OSV range with its events interned and sorted.
+struct PreparedRange {
+    scheme: Scheme,
+    events: Vec<PreparedEvent>,
+}
+
+/// Builds a [`PreparedKey`]: versions are first pushed into per-scheme lists
+/// (positions are list indices), then sorted, deduplicated and renumbered.
+fn prepare(eco_scheme: Scheme, entries: Vec<crate::record::Entry>) -> PreparedKey {
+    let mut raw: Vec<(Scheme, Vec<Version>)> = Vec::new();
+    let mut intern = |scheme: Scheme, text: &str| -> Option<Pos> {
+        // Versions that do not parse (validated at import, so only from a
+        // foreign database) are left out.
+        let v = version::parse(scheme, text)?;
+        let i = match raw.iter().position(|(s, _)| *s == scheme) {
+            Some(i) => i,
+            None => {
+                raw.push((scheme, Vec::new()));
+                raw.len() - 1
+            }
+        };
+        let list = &mut raw.get_mut(i)?.1;
+        list.push(v);
+        Pos::try_from(list.len() - 1).ok()
+    };
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let affected = match e.affected {
+            Affected::Osv { ranges, versions } => PreparedAffected::Osv {
+                ranges: ranges
+                    .into_iter()
+                    .filter_map(|r| {
+                        let scheme = range_scheme(r.kind, Some(eco_scheme))?;
+                        let events = r
+                            .events
+                            .into_iter()
+                            .filter_map(|e| match &e {
+                                Event::Introduced(v) if v == "0" => Some((0, None, e)),
+                                Event::Limit(v) if v == "*" => Some((2, None, e)),
+                                _ => intern(scheme, e.version()).map(|p| (1, Some(p), e)),
+                            })
+                            .collect();
+                        Some(PreparedRange { scheme, events })
+                    })
+                    .collect(),
+                versions: versions
+                    .iter()
+                    .filter_map(|v| intern(eco_scheme, v))
+                    .collect(),
+            },
+            Affected::Debian { status, urgency } => PreparedAffected::Debian {
+                fixed: match &status {
+                    DebianStatus::Resolved { fixed_version } => intern(Scheme::Dpkg, fixed_version),
+                    _ => None,
+                },
+                status,
+                urgency,
+            },
+            Affected::Alpine { fixed } => PreparedAffected::Alpine {
+                pos: intern(Scheme::Apk, &fixed),
+                fixed,
+            },
+        };
+        prepared.push(Prepared {
+            advisory: e.advisory,
+            affected,
+        });
+    }
+    // Sort each list, give equal versions one number, renumber everything.
+    let mut tables = Vec::with_capacity(raw.len());
+    let mut renumber: Vec<(Scheme, Vec<Pos>)> = Vec::with_capacity(raw.len());
+    for (scheme, list) in raw {
+        let mut order: Vec<usize> = (0..list.len()).collect();
+        order.sort_by(|a, b| list.get(*a).cmp(&list.get(*b)));
+        let mut map = vec![0; list.len()];
+        let mut table: Vec<Version> = Vec::new();
+        for i in order {
+            let Some(v) = list.get(i) else { continue };
+            if table.last() != Some(v) {
+                table.push(v.clone());
+            }
+            if let Some(m) = map.get_mut(i) {
+                *m = Pos::try_from(2 * (table.len() - 1) + 1).unwrap_or(Pos::MAX);
+            }
+        }
+        tables.push((scheme, table));
+        renumber.push((scheme, map));
+    }
+    let pos = |scheme: Scheme, p: Pos| -> Pos {
+        renumber
+            .iter()
+            .find(|(s, _)| *s == scheme)
+            .and_then(|(_, m)| m.get(p as usize).copied())
+            .unwrap_or(Pos::MAX)
+    };
+    for e in &mut prepared {
+        match &mut e.affected {
+            PreparedAffected::Osv { ranges, versions } => {
+                for r in ranges {
+                    for (_, p, _) in &mut r.events {
+                        if let Some(p) = p {
+                            *p = pos(r.scheme, *p);
+                        }
+                    }
+                    r.events
+                        .sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+                }
+                for p in versions.iter_mut() {
+                    *p = pos(eco_scheme, *p);
+                }
+                versions.sort_unstable();
+            }
+            PreparedAffected::Debian { fixed, .. } => {
+                if let Some(p) = fixed {
+                    *p = pos(Scheme::Dpkg, *p);
+                }
+            }
+            PreparedAffected::Alpine { pos: p, .. } => {
+                if let Some(p) = p {
+                    *p = pos(Scheme::Apk, *p);
+                }
+            }
+        }
+    }
+    PreparedKey {
+        tables,
+        entries: prepared,
+    }
+}
+
+/// The installed version's position per scheme, computed on first use (an
+/// ecosystem's SEMVER ranges use another scheme than its ECOSYSTEM ranges).
+struct Installed<'a> {
+    lookup: &'a Lookup,
+    tables: &'a [(Scheme, Vec<Version>)],
+    positions: Vec<(Scheme, Option<Pos>)>,
+}
+
+impl<'a> Installed<'a> {
+    fn new(lookup: &'a Lookup, tables: &'a [(Scheme, Vec<Version>)]) -> Self {
+        Self {
+            lookup,
+            tables,
+            positions: Vec::with_capacity(2),
+        }
+    }
+
+    fn get(&mut self, scheme: Scheme) -> Option<Pos> {
+        if let Some((_, p)) = self.positions.iter().find(|(s, _)| *s == scheme) {
+            return *p;
+        }
+        let parsed;
+        let v = if scheme == self.lookup.scheme {
+            self.lookup.parsed.as_ref()
+        } else {
+            parsed = version::parse(scheme, &self.lookup.version);
+            parsed.as_ref()
+        };
+        let table = self
+            .tables
+            .iter()
+            .find(|(s, _)| *s == scheme)
+            .map(|(_, t)| t.as_slice())
+            .unwrap_or_default();
+        let p = v.and_then(|v| {
+            let raw = match table.binary_search(v) {
+                Ok(i) => 2 * i + 1,
+                Err(i) => 2 * i,
+            };
+            Pos::try_from(raw).ok()
+        });
+        self.positions.push((scheme, p));
+        p
+    }
+}
+
+fn evaluate(
+    l: &Lookup,
+    installed: &mut Installed<'_>,
+    entry: &Prepared,
+    opts: &MatchOptions,
+) -> Option<Hit> {
+    let advisory = entry.advisory;
+    match &entry.affected {
+        PreparedAffected::Osv { ranges, versions } => {
+            let fixed = osv_affected_prepared(l.scheme, installed, ranges, versions)?;
             let status = if fixed.is_empty() {
                 Status::Unfixed
             } else {
@@ -473,7 +830,11 @@ fn evaluate(l: &Lookup, advisory: u32, affected: &Affected, opts: &MatchOptions)
                 distro_severity: None,
             })
         }
-        Affected::Debian { status, urgency } => {
+        PreparedAffected::Debian {
+            status,
+            urgency,
+            fixed,
+        } => {
             let severity = match urgency.as_str() {
                 "" | "not yet assigned" | "end-of-life" => Severity::Unknown,
                 u => u.parse().unwrap_or(Severity::Unknown),
@@ -487,8 +848,10 @@ fn evaluate(l: &Lookup, advisory: u32, affected: &Affected, opts: &MatchOptions)
             ));
             let (status, fixed) = match status {
                 DebianStatus::Resolved { fixed_version } => {
-                    if version::compare(Scheme::Dpkg, &l.version, fixed_version)? != Ordering::Less
-                    {
+                    let (Some(fixed), Some(inst)) = (fixed, installed.get(Scheme::Dpkg)) else {
+                        return None;
+                    };
+                    if inst >= *fixed {
                         return None;
                     }
                     (Status::Fixed, vec![fixed_version.clone()])
@@ -517,8 +880,11 @@ fn evaluate(l: &Lookup, advisory: u32, affected: &Affected, opts: &MatchOptions)
                 distro_severity,
             })
         }
-        Affected::Alpine { fixed } => {
-            if version::compare(Scheme::Apk, &l.version, fixed)? != Ordering::Less {
+        PreparedAffected::Alpine { fixed, pos } => {
+            let (Some(p), Some(inst)) = (pos, installed.get(Scheme::Apk)) else {
+                return None;
+            };
+            if inst >= *p {
                 return None;
             }
             Some(Hit {
@@ -532,21 +898,62 @@ fn evaluate(l: &Lookup, advisory: u32, affected: &Affected, opts: &MatchOptions)
 }
 
 /// OSV evaluation: `Some(fixed versions)` when `installed` is affected.
+#[cfg(test)]
 pub(crate) fn osv_affected(
     eco_scheme: Scheme,
     installed: &str,
     ranges: &[Range],
     versions: &[String],
 ) -> Option<Vec<String>> {
-    let mut affected = versions.iter().any(|v| {
-        v == installed || version::compare(eco_scheme, v, installed) == Some(Ordering::Equal)
-    });
+    let l = Lookup {
+        namespace: String::new(),
+        name: String::new(),
+        version: installed.to_owned(),
+        scheme: eco_scheme,
+        os: false,
+        parsed: version::parse(eco_scheme, installed),
+    };
+    let key = prepare(
+        eco_scheme,
+        vec![crate::record::Entry {
+            advisory: 0,
+            affected: Affected::Osv {
+                ranges: ranges.to_vec(),
+                versions: versions.to_vec(),
+            },
+        }],
+    );
+    let Some(Prepared {
+        affected: PreparedAffected::Osv { ranges, versions },
+        ..
+    }) = key.entries.first()
+    else {
+        return None;
+    };
+    osv_affected_prepared(
+        eco_scheme,
+        &mut Installed::new(&l, &key.tables),
+        ranges,
+        versions,
+    )
+}
+
+fn osv_affected_prepared(
+    eco_scheme: Scheme,
+    installed: &mut Installed<'_>,
+    ranges: &[PreparedRange],
+    versions: &[Pos],
+) -> Option<Vec<String>> {
+    let mut affected = !versions.is_empty()
+        && installed
+            .get(eco_scheme)
+            .is_some_and(|i| versions.binary_search(&i).is_ok());
     let mut fixed = Vec::new();
     for r in ranges {
-        let Some(scheme) = range_scheme(r.kind, Some(eco_scheme)) else {
+        let Some(inst) = installed.get(r.scheme) else {
             continue;
         };
-        if let Some(fix) = in_range(scheme, installed, &r.events) {
+        if let Some(fix) = in_range(inst, &r.events) {
             affected = true;
             fixed.extend(fix);
         }
@@ -554,25 +961,23 @@ pub(crate) fn osv_affected(
     affected.then_some(fixed)
 }
 
-/// `Some(first fix above installed)` when `installed` is inside the range.
-/// Each version is parsed once; events that do not parse (validated at
-/// import, so only from a foreign database) are ignored.
-fn in_range(scheme: Scheme, installed: &str, events: &[Event]) -> Option<Option<String>> {
-    let installed = version::parse(scheme, installed)?;
-    // (rank, parsed, event): rank 0 = introduced "0", 2 = limit "*".
-    let mut sorted: Vec<(u8, Option<customs_version::Version>, &Event)> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Introduced(v) if v == "0" => Some((0, None, e)),
-            Event::Limit(v) if v == "*" => Some((2, None, e)),
-            _ => version::parse(scheme, e.version()).map(|p| (1, Some(p), e)),
-        })
-        .collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+/// `Some(first fix above installed)` when `installed` is inside the range
+/// (events sorted by [`prepare`]). Events are in ascending order, so the
+/// walk stops at the first version above `installed`: no later event can
+/// change the verdict.
+fn in_range(installed: Pos, sorted: &[PreparedEvent]) -> Option<Option<String>> {
     let mut vulnerable = false;
-    let mut limits = Vec::new();
-    for (rank, parsed, e) in &sorted {
-        let ge = parsed.as_ref().is_some_and(|p| installed >= *p);
+    // Whether a `limit` exists, and whether installed is at or above all of them.
+    let mut any_limit = false;
+    let mut above_all_limits = true;
+    let mut rest = sorted;
+    while let Some(((rank, pos, e), tail)) = rest.split_first() {
+        let ord = pos.map(|p| installed.cmp(&p));
+        if ord == Some(Ordering::Less) {
+            break;
+        }
+        rest = tail;
+        let ge = ord.is_some();
         match e {
             Event::Introduced(_) => {
                 if *rank == 0 || ge {
@@ -585,22 +990,31 @@ fn in_range(scheme: Scheme, installed: &str, events: &[Event]) -> Option<Option<
                 }
             }
             Event::LastAffected(_) => {
-                if parsed.as_ref().is_some_and(|p| installed > *p) {
+                if ord == Some(Ordering::Greater) {
                     vulnerable = false;
                 }
             }
-            Event::Limit(_) => limits.push((*rank, ge)),
+            Event::Limit(_) => {
+                any_limit = true;
+                // `limit: "*"` (rank 2) never bounds.
+                above_all_limits &= *rank == 1 && ge;
+            }
         }
     }
     if !vulnerable {
         return None;
     }
+    // Events left are above `installed` (or unbounded limits).
+    if rest.iter().any(|(_, _, e)| matches!(e, Event::Limit(_))) {
+        any_limit = true;
+        above_all_limits = false;
+    }
     // `limit`: versions at or above every limit are outside the range.
-    if !limits.is_empty() && limits.iter().all(|(rank, ge)| *rank == 1 && *ge) {
+    if any_limit && above_all_limits {
         return None;
     }
-    let fix = sorted.iter().find_map(|(_, parsed, e)| match e {
-        Event::Fixed(v) if parsed.as_ref().is_some_and(|p| installed < *p) => Some(v.clone()),
+    let fix = rest.iter().find_map(|(_, pos, e)| match e {
+        Event::Fixed(v) if pos.is_some() => Some(v.clone()),
         _ => None,
     });
     Some(fix)
@@ -626,38 +1040,69 @@ fn cvss_rank(v: CvssVersion) -> u8 {
     }
 }
 
-fn merge(
-    pkg: &Package,
-    l: &Lookup,
-    hits: Vec<Hit>,
-    cache: &HashMap<u32, Advisory>,
-) -> Vec<Finding> {
-    // Group hits whose ID sets overlap (union by repeated merging; groups are small).
-    let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
-    for h in hits {
+fn merge(pkg: &Package, l: &Lookup, hits: &[Hit], cache: &FxMap<u32, Advisory>) -> Vec<Finding> {
+    // Hits whose advisories share an ID (directly or through others) are one
+    // vulnerability: union-find over the hits, keyed by ID.
+    let mut parent: Vec<usize> = (0..hits.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while let Some(&p) = parent.get(i) {
+            if p == i {
+                break;
+            }
+            // Path halving.
+            let gp = parent.get(p).copied().unwrap_or(p);
+            if let Some(x) = parent.get_mut(i) {
+                *x = gp;
+            }
+            i = gp;
+        }
+        i
+    }
+    let mut owner: FxMap<&str, usize> = FxMap::default();
+    for (i, h) in hits.iter().enumerate() {
         let Some(a) = cache.get(&h.advisory) else {
             continue;
         };
-        let mut ids: BTreeSet<String> = a.aliases.iter().cloned().collect();
-        ids.insert(a.id.clone());
-        let mut members = vec![h];
-        let mut i = 0;
-        while i < groups.len() {
-            if groups.get(i).is_some_and(|(g, _)| !g.is_disjoint(&ids)) {
-                let (g, hs) = groups.swap_remove(i);
-                ids.extend(g);
-                members.extend(hs);
-            } else {
-                i += 1;
+        for id in std::iter::once(&a.id).chain(a.aliases.iter()) {
+            match owner.entry(id.as_str()) {
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let (x, y) = (root(&mut parent, i), root(&mut parent, *o.get()));
+                    if x != y {
+                        if let Some(px) = parent.get_mut(x.max(y)) {
+                            *px = x.min(y);
+                        }
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                }
             }
         }
-        groups.push((ids, members));
+    }
+    // Groups in order of their first hit; members in hit order.
+    let mut group_of: FxMap<usize, usize> = FxMap::default();
+    let mut groups: Vec<(BTreeSet<String>, Vec<&Hit>)> = Vec::new();
+    for (i, h) in hits.iter().enumerate() {
+        let Some(a) = cache.get(&h.advisory) else {
+            continue;
+        };
+        let r = root(&mut parent, i);
+        let g = *group_of.entry(r).or_insert_with(|| {
+            groups.push((BTreeSet::new(), Vec::new()));
+            groups.len() - 1
+        });
+        if let Some((ids, members)) = groups.get_mut(g) {
+            ids.insert(a.id.clone());
+            ids.extend(a.aliases.iter().cloned());
+            members.push(h);
+        }
     }
     let mut out = Vec::new();
     for (ids, hits) in groups {
         let Some(primary) = ids
             .iter()
-            .min_by_key(|id| (id_rank(id), (*id).clone()))
+            // Sorted set: the first of the best rank is the smallest.
+            .min_by_key(|id| id_rank(id))
             .cloned()
         else {
             continue;
@@ -736,6 +1181,7 @@ fn merge(
             package_id: pkg.id.clone(),
             package_name: pkg.name.clone(),
             package_type: pkg.package_type,
+            package_purl: pkg.purl.clone(),
             installed_version: pkg.version.clone(),
             fixed_versions: fixed,
             status,
@@ -747,6 +1193,8 @@ fn merge(
             references,
             locations: pkg.locations.clone(),
             data_source: sources.into_iter().collect::<Vec<_>>().join(","),
+            suppressed: None,
+            vex_status: None,
         });
     }
     out
@@ -796,6 +1244,45 @@ mod tests {
         assert_eq!(osv_affected(s, "2.0", &lim, &[]), Some(vec![]));
         assert_eq!(osv_affected(s, "3.0", &lim, &[]), None);
         assert_eq!(osv_affected(s, "9.0", &[], &["9.0".into()]), Some(vec![]));
+        // Equal under PEP 440, different text; versions between table entries.
+        assert_eq!(
+            osv_affected(s, "9.0.0", &[], &["8".into(), "9.0".into()]),
+            Some(vec![])
+        );
+        assert_eq!(
+            osv_affected(s, "8.5", &[], &["8".into(), "9.0".into()]),
+            None
+        );
+        // Several ranges and lists in one record, duplicates across them.
+        let multi = vec![
+            Range {
+                kind: RangeKind::Ecosystem,
+                events: ev(&[("i", "1.0"), ("f", "1.4"), ("i", "2.0"), ("f", "2.0.3")]),
+            },
+            Range {
+                kind: RangeKind::Ecosystem,
+                events: ev(&[("i", "1.0.0"), ("l", "1.5"), ("x", "1.9")]),
+            },
+        ];
+        assert_eq!(osv_affected(s, "0.9", &multi, &[]), None);
+        assert_eq!(
+            osv_affected(s, "1.0", &multi, &[]),
+            Some(vec!["1.4".into()])
+        );
+        assert_eq!(osv_affected(s, "1.4", &multi, &[]), Some(vec![]));
+        assert_eq!(osv_affected(s, "1.5.0", &multi, &[]), Some(vec![]));
+        assert_eq!(osv_affected(s, "1.6", &multi, &[]), None);
+        assert_eq!(
+            osv_affected(s, "2.0.2", &multi, &[]),
+            Some(vec!["2.0.3".into()])
+        );
+        assert_eq!(osv_affected(s, "2.0.3", &multi, &[]), None);
+        // A limit below installed closes the range; "*" does not.
+        let lim2 = r(ev(&[("i", "1.0"), ("x", "1.2")]));
+        assert_eq!(osv_affected(s, "1.1", &lim2, &[]), Some(vec![]));
+        assert_eq!(osv_affected(s, "1.2", &lim2, &[]), None);
+        let star = r(ev(&[("i", "1.0"), ("x", "*")]));
+        assert_eq!(osv_affected(s, "7.0", &star, &[]), Some(vec![]));
     }
 
     #[test]

@@ -3,3 +3,5 @@
 mod common;
 mod import;
 mod matching;
+mod proofs;
+mod triage;

@@ -69,7 +69,7 @@ fn debian_bookworm_minbase_real_dpkg_against_tracker_excerpts() {
 
 /// What the tracker excerpts say for these packages in `codename`, decided
 /// with `dpkg --compare-versions` (undetermined excluded, as by default).
-fn debian_expected(
+pub(crate) fn debian_expected(
     packages: &[customs_model::Package],
     codename: &str,
 ) -> BTreeSet<(String, String, Status)> {
@@ -331,7 +331,11 @@ for name, origin, ver in pkgs:
             print(name, fid)
 "#;
 
-fn osv_check(eco: &str, zip: &str, pkgs: &[(&str, &str)]) -> BTreeMap<String, BTreeSet<String>> {
+pub(crate) fn osv_check(
+    eco: &str,
+    zip: &str,
+    pkgs: &[(&str, &str)],
+) -> BTreeMap<String, BTreeSet<String>> {
     let zip = customs_test::shared_path(&format!("advisories/osv/{zip}/all.zip")).unwrap();
     let args: Vec<String> = pkgs.iter().map(|(n, v)| format!("{n}={v}")).collect();
     let mut argv = vec![zip.to_str().unwrap(), eco];
