@@ -1,7 +1,19 @@
-//! Rule-engine throughput: ~100 MB of text without findings (generated source-like text,
-//! and the text files of the Debian fixture image repeated), plus a dense-hit case.
+//! Rule-engine throughput, single thread:
 //!
-//! `cargo bench -p customs-secrets --bench throughput`
+//! - `image-text-files`: the real corpus. Every regular, non-binary file of every layer of
+//!   both fixture images (`../shared/images/*.oci.tar`: Debian copyright files, dpkg
+//!   metadata, perl modules, Python site-packages, Node modules, configs), each scanned
+//!   under its real path, once (about 60 MB, no repetition). The planted secrets and the
+//!   Coveralls token are in it, so it has 6 hits in 60 MB: "text without hits" for the
+//!   engine's purposes.
+//! - `image-text-files-app-path`: the same files all scanned under one application path,
+//!   so that path-gated rules (generic assignments skip docs and tests) run everywhere:
+//!   the worst case for the same bytes.
+//! - `generated-source-100MB`: generated source-like text with rule keywords sprinkled in.
+//! - `debian-text-files-100MB`: the Debian image's text files repeated to 100 MB.
+//! - `dense-hits-10MB`: every line has a keyword, every other line a secret.
+//!
+//! `cargo bench -p customs-secrets --bench throughput`; `-- image-text` for the corpus only.
 
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
@@ -90,6 +102,37 @@ fn debian_text() -> Option<Vec<Vec<u8>>> {
     Some(all)
 }
 
+/// Every regular non-binary file of every layer of both fixture images, with its path.
+fn image_text() -> Option<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for image in ["debian-bookworm-minbase.oci.tar", "polyglot-app.oci.tar"] {
+        let path = customs_test::shared_path(&format!("images/{image}"))?;
+        let mut outer = tar::Archive::new(std::fs::File::open(path).ok()?);
+        for entry in outer.entries().ok()? {
+            let mut entry = entry.ok()?;
+            let mut blob = Vec::new();
+            entry.read_to_end(&mut blob).ok()?;
+            if !blob.starts_with(&[0x1f, 0x8b]) {
+                continue;
+            }
+            let mut layer = tar::Archive::new(flate2::read::GzDecoder::new(&blob[..]));
+            for e in layer.entries().ok()? {
+                let mut e = e.ok()?;
+                if e.header().entry_type() != tar::EntryType::Regular {
+                    continue;
+                }
+                let name = e.path().ok()?.to_string_lossy().into_owned();
+                let mut data = Vec::new();
+                e.read_to_end(&mut data).ok()?;
+                if !data.is_empty() && data.len() <= 10 << 20 && !is_binary(&data) {
+                    files.push((name, data));
+                }
+            }
+        }
+    }
+    Some(files)
+}
+
 /// 1000 files of ~10 KB where every line has a keyword and every other line a secret.
 fn dense() -> Vec<Vec<u8>> {
     let gh = ["gh", "p_", "FAKE0fake1NotReal2TEST3test4FAKE0fak"].concat();
@@ -123,6 +166,33 @@ fn bench(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(std::time::Duration::from_secs(1));
     group.measurement_time(std::time::Duration::from_secs(8));
+
+    if let Some(files) = image_text() {
+        let total: usize = files.iter().map(|(_, d)| d.len()).sum();
+        // The fixture secrets: AWS pair and RSA key (polyglot layer 8), Coveralls token.
+        let hits: usize = files
+            .iter()
+            .map(|(p, d)| scanner.scan_bytes(p, d).len())
+            .sum();
+        assert_eq!(hits, 4);
+        group.throughput(Throughput::Bytes(total as u64));
+        group.bench_function("image-text-files", |b| {
+            b.iter(|| {
+                files
+                    .iter()
+                    .map(|(p, d)| scanner.scan_bytes(p, d).len())
+                    .sum::<usize>()
+            });
+        });
+        group.bench_function("image-text-files-app-path", |b| {
+            b.iter(|| {
+                files
+                    .iter()
+                    .map(|(_, d)| scanner.scan_bytes("app/main.py", d).len())
+                    .sum::<usize>()
+            });
+        });
+    }
 
     let text = generated();
     assert!(scanner.scan_bytes("src/gen.rs", &text).is_empty());

@@ -33,7 +33,9 @@ impl FileAnalyzer for SecretAnalyzer {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: built-in keywords spelled exactly by a case-sensitive regex only count in
+        // that case (cached layer results of version 1 may differ).
+        2
     }
 
     fn interest(&self, meta: &FileMeta<'_>) -> Interest {

@@ -8,10 +8,21 @@
 //! URLs, generic assignments) live as data in `rules/builtin.rs`; a YAML [`Config`] adds
 //! rules, disables some and allowlists paths, patterns and hashes.
 //!
-//! A [`Scanner`] finds every keyword of every rule in one case-insensitive Aho-Corasick
-//! pass over the buffer, then runs each rule's regex only in a window around its
-//! keywords' hits (the line, or a bounded span for multi-line rules such as PEM keys), so
-//! text without keywords costs one automaton pass.
+//! A [`Scanner`] finds every keyword of every rule, ASCII case-insensitively, in one
+//! prefilter pass (SIMD Teddy searchers over the buffer lower-cased in cache-sized chunks;
+//! a case-insensitive Aho-Corasick DFA where Teddy is unavailable), then runs each rule's
+//! regex only in a window around its keywords' hits (the line, or a bounded span for
+//! multi-line rules such as PEM keys), so text without keywords costs the prefilter pass.
+//! Keywords that a built-in rule's case-sensitive regex spells literally (`AKIA`, `SG.`)
+//! only count in that exact case.
+//!
+//! Whole images: the layer walk of `customs-image` runs [`SecretAnalyzer`] over every
+//! regular file of every layer (deleted and replaced ones included, binaries skipped by
+//! content sniffing unless [`ScanOptions::scan_binaries`], files over
+//! [`ScanOptions::max_file_size`] not read); [`image_findings`] turns the walk's records
+//! into [`LayerSecret`]s (path, line, layer index, digest and diffID, removed-in layer);
+//! [`scan_image_config`] scans the config's Env, Labels, Entrypoint/Cmd and history into
+//! [`ConfigSecret`]s.
 //!
 //! Findings ([`SecretMatch`]) never hold the secret: only a short redacted prefix and the
 //! SHA-256 of the secret bytes (to deduplicate across files and images). A line containing
@@ -36,6 +47,8 @@
 mod analyzer;
 mod config;
 mod error;
+mod image;
+mod prefilter;
 mod rule;
 mod rules;
 mod scan;
@@ -43,6 +56,7 @@ mod scan;
 pub use analyzer::SecretAnalyzer;
 pub use config::{Allowlist, Config, CustomRule};
 pub use error::Error;
+pub use image::{image_findings, scan_image_config, ConfigSecret, LayerSecret, ANALYZER_ID};
 pub use rule::{Rule, RuleSet};
 pub use scan::{
     is_binary, redact, sha256_hex, shannon_entropy, ScanOptions, Scanner, SecretMatch,

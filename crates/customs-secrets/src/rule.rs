@@ -22,6 +22,9 @@ pub struct Rule {
     /// Literal keywords, matched case-insensitively over the whole buffer; the regex runs
     /// only near a hit. Empty: the regex runs over the whole buffer (path-filtered rules).
     pub keywords: Vec<String>,
+    /// Per keyword: whether only its exact spelling can lead to a match (see
+    /// [`exact_keyword`]); such hits in another case are skipped.
+    pub(crate) keyword_exact: Vec<bool>,
     /// The pattern, compiled without Unicode (ASCII classes, `.` matches any byte).
     pub regex: Regex,
     /// Capture group holding the secret (0 = the whole match).
@@ -101,6 +104,31 @@ fn compile_path(rule_id: &str, pattern: &str) -> Result<regex::Regex, Error> {
         })
 }
 
+/// Whether a built-in rule's keyword can only lead to a match when spelled exactly: the
+/// regex has no case-insensitive flag and contains the keyword literally (escapes of
+/// punctuation removed), so every match contains these exact bytes. `AKIA` is exact for
+/// `\b((?:AKIA|ASIA)…)`; `twilio` is not for `\bSK[0-9a-f]{32}` (it is context, any case).
+fn exact_keyword(regex: &str, keyword: &str) -> bool {
+    if regex.contains("(?i") || keyword.is_empty() {
+        return false;
+    }
+    let mut plain = String::with_capacity(regex.len());
+    let mut chars = regex.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some(n) if n.is_ascii_punctuation() || n == ' ' => plain.push(n),
+                // `\b`, `\d`, `\s`…: not literal text.
+                Some(_) => plain.push('\0'),
+                None => {}
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain.contains(keyword)
+}
+
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
@@ -116,6 +144,11 @@ impl Rule {
             title: spec.title.to_owned(),
             severity: spec.severity,
             keywords: spec.keywords.iter().map(|k| (*k).to_owned()).collect(),
+            keyword_exact: spec
+                .keywords
+                .iter()
+                .map(|k| exact_keyword(spec.regex, k))
+                .collect(),
             regex: compile(spec.id, "regex", spec.regex)?,
             secret_group: spec.group,
             entropy: spec.entropy,
@@ -171,6 +204,8 @@ impl Rule {
                 .filter(|k| !k.is_empty())
                 .cloned()
                 .collect(),
+            // Users' keywords stay case-insensitive: their regexes are not ours to read.
+            keyword_exact: vec![false; custom.keywords.iter().filter(|k| !k.is_empty()).count()],
             regex: compile(id, "regex", &custom.regex)?,
             secret_group: custom.secret_group,
             entropy: custom.entropy,
@@ -328,6 +363,24 @@ mod tests {
         }
         assert_eq!(RuleSet::builtin().rules().len(), BUILTIN.len());
         assert!(BUILTIN.len() >= 80, "only {} rules", BUILTIN.len());
+    }
+
+    #[test]
+    fn exact_keywords_are_literal_in_case_sensitive_regexes() {
+        assert!(exact_keyword(r"\b((?:AKIA|ASIA)[A-Z2-7]{16})\b", "AKIA"));
+        assert!(exact_keyword(r"\b(SG\.[0-9A-Za-z_\-]{22})", "SG."));
+        assert!(!exact_keyword(r"\bSK[0-9a-fA-F]{32}\b", "twilio"));
+        assert!(!exact_keyword(r"(?i)\bxapp-\d-[A-Z0-9]+", "xapp-"));
+        assert!(!exact_keyword(r"\b[sr]k_test_[0-9A-Za-z]{24}", "sk_test_"));
+        // `\b` is not the letter b.
+        assert!(!exact_keyword(r"\bar", "bar"));
+        let set = RuleSet::builtin();
+        let exact: usize = set
+            .rules()
+            .iter()
+            .map(|r| r.keyword_exact.iter().filter(|e| **e).count())
+            .sum();
+        assert!(exact > 80, "{exact}");
     }
 
     #[test]

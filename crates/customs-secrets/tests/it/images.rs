@@ -1,259 +1,204 @@
-//! Runs the scanner over every regular file of every layer (deleted files included) and
-//! over the config's Env, labels and history of the fixture images in `../shared/images`.
+//! Acceptance on the fixture images of `../shared/images` (README there): the real layer
+//! walk of `customs-image` with [`SecretAnalyzer`], then [`image_findings`] and
+//! [`scan_image_config`]. Every finding is accounted for: the planted secrets, each in
+//! its layer with its deleted/present state, and one known extra that is a real secret.
 
-use std::collections::HashMap;
-use std::io::Read;
+use customs_image::{open, walk, OpenOptions, Target, WalkOptions, WalkResult};
+use customs_model::analysis::FileAnalyzer;
+use customs_secrets::{
+    image_findings, scan_image_config, ConfigSecret, LayerSecret, RuleSet, ScanOptions, Scanner,
+    SecretAnalyzer,
+};
 
-use customs_model::analysis::{EntryKind, FileAnalyzer, FileMeta, Interest};
-use customs_secrets::{RuleSet, ScanOptions, Scanner, SecretAnalyzer, SecretMatch};
-
-/// One finding with where it was found.
-#[derive(Debug)]
-struct Found {
-    /// Layer index (0 = base) or `None` for the config.
-    layer: Option<usize>,
-    path: String,
-    m: SecretMatch,
+fn scanner() -> Scanner {
+    Scanner::new(RuleSet::builtin(), ScanOptions::default())
 }
 
-/// Reads an OCI layout tar into memory: blob digest hex → bytes.
-fn read_oci(path: &std::path::Path) -> HashMap<String, Vec<u8>> {
-    let file = std::fs::File::open(path).unwrap();
-    let mut archive = tar::Archive::new(file);
-    let mut blobs = HashMap::new();
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let name = entry.path().unwrap().to_string_lossy().into_owned();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).unwrap();
-        blobs.insert(name.trim_start_matches("blobs/sha256/").to_owned(), data);
-    }
-    blobs
-}
-
-fn json(bytes: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(bytes).unwrap()
-}
-
-fn hex_of(digest: &serde_json::Value) -> String {
-    digest
-        .as_str()
-        .unwrap()
-        .trim_start_matches("sha256:")
-        .to_owned()
-}
-
-/// Scans an image the way the layer walk will: every regular file offered to the
-/// analyzer, plus config text through the scanner.
-fn scan_image(file: &str) -> Option<(Vec<Found>, usize)> {
+/// Opens and walks a fixture with the secret analyzer; `None` when the data is absent.
+fn scan(
+    file: &str,
+    form: &str,
+) -> Option<(
+    customs_image::Image,
+    WalkResult,
+    Vec<LayerSecret>,
+    Vec<ConfigSecret>,
+)> {
     let path = customs_test::shared_path(&format!("images/{file}"))?;
-    let blobs = read_oci(&path);
-    let index = json(&blobs["index.json"]);
-    let manifest = json(&blobs[&hex_of(&index["manifests"][0]["digest"])]);
-    let config = json(&blobs[&hex_of(&manifest["config"]["digest"])]);
-
-    let analyzer = SecretAnalyzer::new(Scanner::new(RuleSet::builtin(), ScanOptions::default()));
-    let mut found = Vec::new();
-    let mut files = 0;
-    for (layer, desc) in manifest["layers"].as_array().unwrap().iter().enumerate() {
-        let gz = &blobs[&hex_of(&desc["digest"])];
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
-        for entry in archive.entries().unwrap() {
-            let mut entry = entry.unwrap();
-            if entry.header().entry_type() != tar::EntryType::Regular {
-                continue;
-            }
-            let path = entry.path().unwrap().to_string_lossy().into_owned();
-            let meta = FileMeta {
-                path: &path,
-                kind: EntryKind::Regular,
-                size: entry.size(),
-                mode: entry.header().mode().unwrap(),
-                uid: 0,
-                gid: 0,
-                link_target: None,
-            };
-            if analyzer.interest(&meta) != Interest::Content {
-                continue;
-            }
-            let mut data = Vec::new();
-            entry.read_to_end(&mut data).unwrap();
-            files += 1;
-            if let Some(value) = analyzer.analyze(&meta, &data) {
-                let matches: Vec<SecretMatch> = serde_json::from_value(value).unwrap();
-                for m in matches {
-                    found.push(Found {
-                        layer: Some(layer),
-                        path: path.clone(),
-                        m,
-                    });
-                }
-            }
-        }
-    }
-    let scanner = analyzer.scanner();
-    let cfg = &config["config"];
-    let mut texts: Vec<(String, String)> = Vec::new();
-    for env in cfg["Env"].as_array().into_iter().flatten() {
-        texts.push(("config:Env".into(), env.as_str().unwrap().to_owned()));
-    }
-    for (k, v) in cfg["Labels"].as_object().into_iter().flatten() {
-        texts.push((
-            format!("config:Labels:{k}"),
-            v.as_str().unwrap_or_default().to_owned(),
-        ));
-    }
-    for key in ["Entrypoint", "Cmd"] {
-        if let Some(list) = cfg[key].as_array() {
-            let joined: Vec<&str> = list.iter().filter_map(|v| v.as_str()).collect();
-            texts.push((format!("config:{key}"), joined.join(" ")));
-        }
-    }
-    for h in config["history"].as_array().into_iter().flatten() {
-        if let Some(line) = h["created_by"].as_str() {
-            texts.push(("config:history".into(), line.to_owned()));
-        }
-    }
-    for (context, text) in texts {
-        for m in scanner.scan_text(&context, &text) {
-            found.push(Found {
-                layer: None,
-                path: context.clone(),
-                m,
-            });
-        }
-    }
-    Some((found, files))
+    let target = Target::parse(&format!("{form}:{}", path.display())).unwrap();
+    let image = open(&target, &OpenOptions::default()).unwrap();
+    let analyzers: Vec<Box<dyn FileAnalyzer>> = vec![Box::new(SecretAnalyzer::new(scanner()))];
+    let walked = walk(&image, &analyzers, &WalkOptions::default()).unwrap();
+    let files = image_findings(&walked.analysis);
+    let config = scan_image_config(&scanner(), &image.config);
+    Some((image, walked, files, config))
 }
 
-fn describe(found: &[Found]) -> String {
-    found
+fn describe(files: &[LayerSecret], config: &[ConfigSecret]) -> String {
+    let mut out: Vec<String> = files
         .iter()
         .map(|f| {
             format!(
-                "{:?} {} {}:{} {} {}",
-                f.layer, f.path, f.m.line, f.m.column, f.m.rule_id, f.m.redacted
+                "{} layer {} removed_in {:?} line {} {} {}",
+                f.path,
+                f.layer_index,
+                f.removed_in,
+                f.secret.line,
+                f.secret.rule_id,
+                f.secret.redacted
             )
         })
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect();
+    out.extend(
+        config
+            .iter()
+            .map(|c| format!("{} {} {}", c.location, c.secret.rule_id, c.secret.redacted)),
+    );
+    out.join("\n")
+}
+
+/// (path, rule, layer index, removed_in, line, redacted prefix)
+type Expected = (
+    &'static str,
+    &'static str,
+    usize,
+    Option<usize>,
+    usize,
+    &'static str,
+);
+
+/// What the README plants in polyglot-app (layer numbers there are 1-based), plus the
+/// one extra: the Coveralls repository token that the `debug` 2.6.8 package really
+/// shipped in its npm tarball (`repo_token:` in `.coveralls.yml`). It is a real
+/// credential, not a false positive. `debug` is a dev dependency, so it exists only in
+/// layer 3 (index 2) and layer 4's opaque whiteout of `app/node_modules` (index 3)
+/// removes it.
+const POLYGLOT: &[Expected] = &[
+    (
+        "/app/config/aws-credentials",
+        "aws-access-key-id",
+        7,
+        None,
+        3,
+        "AKIA",
+    ),
+    (
+        "/app/config/aws-credentials",
+        "aws-secret-access-key",
+        7,
+        None,
+        4,
+        "wJal",
+    ),
+    (
+        "/app/config/deploy-key.pem",
+        "private-key-rsa",
+        7,
+        Some(8),
+        2,
+        "MIIE",
+    ),
+    (
+        "/app/node_modules/debug/.coveralls.yml",
+        "generic-token-assignment",
+        2,
+        Some(3),
+        1,
+        "",
+    ),
+];
+
+fn check_polyglot(form: &str, file: &str) {
+    let Some((image, walked, files, config)) = scan(file, form) else {
+        return;
+    };
+    let all = describe(&files, &config);
+    assert_eq!(files.len(), POLYGLOT.len(), "{all}");
+    for (f, &(path, rule, layer, removed_in, line, prefix)) in files.iter().zip(POLYGLOT) {
+        assert_eq!(f.path, path, "{all}");
+        assert_eq!(f.secret.rule_id, rule, "{all}");
+        assert_eq!(f.layer_index, layer, "{path}");
+        assert_eq!(f.removed_in, removed_in, "{path}");
+        assert_eq!(f.is_present(), removed_in.is_none());
+        assert_eq!(f.secret.line, line, "{path}");
+        assert!(
+            f.secret.redacted.starts_with(prefix),
+            "{}",
+            f.secret.redacted
+        );
+        assert!(f.secret.redacted.ends_with("****"));
+        assert!(f.also_in.is_empty());
+        // The finding names the layer as the image lists it.
+        let info = &image.layers[layer];
+        assert_eq!(f.layer_digest.as_ref(), Some(&info.descriptor.digest));
+        assert_eq!(f.layer_diff_id.as_ref(), Some(&info.diff_id));
+        assert_eq!(walked.analysis.layers[layer].index, layer);
+    }
+    // README's short layer ids (diffIDs are the same in both forms).
+    assert!(files[0]
+        .layer_diff_id
+        .as_ref()
+        .unwrap()
+        .to_string()
+        .starts_with("sha256:5c5145f5cfba"));
+    assert!(files[3]
+        .layer_diff_id
+        .as_ref()
+        .unwrap()
+        .to_string()
+        .starts_with("sha256:ce05081f791d"));
+    if form == "oci-layout" {
+        assert!(files[0]
+            .layer_digest
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .starts_with("sha256:49f2df56df54"));
+    }
+
+    // Config: the GitLab token in Env (fifth entry) and in its ENV history line.
+    assert_eq!(config.len(), 2, "{all}");
+    assert_eq!(config[0].location, "config:Env[4]");
+    assert_eq!(config[0].history_index, None);
+    let h = config[1].history_index.unwrap();
+    assert_eq!(config[1].location, format!("history[{h}]"));
+    assert!(image.config.history[h]
+        .created_by
+        .as_deref()
+        .unwrap()
+        .contains("ENV GITLAB_TOKEN="));
+    for c in &config {
+        assert_eq!(c.secret.rule_id, "gitlab-pat");
+        assert_eq!(c.secret.redacted, "glpa****");
+    }
+    assert_eq!(config[0].secret.sha256, config[1].secret.sha256);
+    // Nothing anywhere holds a secret in full.
+    let json = serde_json::to_string(&(&files, &config)).unwrap();
+    assert!(!json.contains("customsTESTfake00001"));
+    assert!(!json.contains("EXAMPLEKEY"));
 }
 
 #[test]
-fn polyglot_app_planted_secrets_are_found() {
-    let Some((found, files)) = scan_image("polyglot-app.oci.tar") else {
-        return;
-    };
-    eprintln!(
-        "polyglot-app: {files} text files scanned, {} findings:\n{}",
-        found.len(),
-        describe(&found)
-    );
-    let has = |rule: &str, path: &str, layer: Option<usize>, line: usize, prefix: &str| {
-        found.iter().any(|f| {
-            f.m.rule_id == rule
-                && f.path == path
-                && f.layer == layer
-                && f.m.line == line
-                && f.m.redacted.starts_with(prefix)
-        })
-    };
-    // Layer 8 (index 7) holds the AWS pair and the deleted deploy key.
-    assert!(
-        has(
-            "aws-access-key-id",
-            "app/config/aws-credentials",
-            Some(7),
-            3,
-            "AKIA"
-        ),
-        "{}",
-        describe(&found)
-    );
-    assert!(
-        has(
-            "aws-secret-access-key",
-            "app/config/aws-credentials",
-            Some(7),
-            4,
-            "wJal"
-        ),
-        "{}",
-        describe(&found)
-    );
-    assert!(
-        has(
-            "private-key-rsa",
-            "app/config/deploy-key.pem",
-            Some(7),
-            2,
-            "MIIE"
-        ),
-        "{}",
-        describe(&found)
-    );
-    assert!(
-        has("gitlab-pat", "config:Env", None, 1, "glpa"),
-        "{}",
-        describe(&found)
-    );
-    assert!(
-        has("gitlab-pat", "config:history", None, 1, "glpa"),
-        "{}",
-        describe(&found)
-    );
-    // The same GitLab token in Env and history hashes the same.
-    let gl: Vec<&Found> = found
-        .iter()
-        .filter(|f| f.m.rule_id == "gitlab-pat")
-        .collect();
-    assert!(gl.windows(2).all(|w| w[0].m.sha256 == w[1].m.sha256));
-    // Nothing is reported in full.
-    for f in &found {
-        assert!(f.m.redacted.ends_with("****"));
-        assert_eq!(f.m.sha256.len(), 64);
-    }
-    // Beyond the planted five, exactly one more: the Coveralls repository token that the
-    // `debug` package really shipped in its npm tarball (`repo_token:` in .coveralls.yml,
-    // a dev dependency present only in layer 3). It is a real credential, not a false
-    // positive; anything else would be.
-    let others: Vec<&Found> = found
-        .iter()
-        .filter(|f| {
-            ![
-                "aws-access-key-id",
-                "aws-secret-access-key",
-                "private-key-rsa",
-                "gitlab-pat",
-            ]
-            .contains(&f.m.rule_id.as_str())
-        })
-        .collect();
-    eprintln!(
-        "polyglot-app: {} findings beyond the planted ones",
-        others.len()
-    );
-    assert!(
-        others
-            .iter()
-            .all(|f| f.path == "app/node_modules/debug/.coveralls.yml"
-                && f.m.rule_id == "generic-token-assignment"),
-        "unexpected findings:\n{}",
-        describe(&found)
-    );
-    assert_eq!(found.len(), 5 + others.len());
-    assert!(others.len() <= 1);
+fn polyglot_app_oci_planted_secrets_exactly() {
+    check_polyglot("oci-layout", "polyglot-app.oci.tar");
+}
+
+#[test]
+fn polyglot_app_docker_archive_planted_secrets_exactly() {
+    check_polyglot("docker-archive", "polyglot-app.docker.tar.gz");
 }
 
 #[test]
 fn debian_base_has_no_findings() {
-    let Some((found, files)) = scan_image("debian-bookworm-minbase.oci.tar") else {
+    let Some((_, walked, files, config)) = scan("debian-bookworm-minbase.oci.tar", "oci-layout")
+    else {
         return;
     };
-    eprintln!(
-        "debian: {files} text files scanned, {} findings",
-        found.len()
+    let entries: u64 = walked.layers.iter().map(|l| l.entries).sum();
+    assert!(entries > 4000, "only {entries} entries walked");
+    assert!(
+        files.is_empty() && config.is_empty(),
+        "false positives:\n{}",
+        describe(&files, &config)
     );
-    assert!(files > 1000, "only {files} files scanned");
-    assert!(found.is_empty(), "false positives:\n{}", describe(&found));
 }
