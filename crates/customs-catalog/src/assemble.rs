@@ -148,9 +148,14 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
     let mut parsed_cache: HashMap<usize, Vec<(String, String)>> = HashMap::new();
 
     // Parse every present record once.
+    // Each stage below takes (moves) what it uses out of these facts: file
+    // lists are the bulk of an image's records and are never copied.
     let mut present: Vec<(usize, &FileRecord, Facts)> = Vec::new();
+    // Other features' analyzers (secrets, ...) share the walk and the Analysis;
+    // their records are not ours to read.
+    let ours: Vec<&'static str> = crate::analyzers().iter().map(|a| a.id()).collect();
     for (i, r) in analysis.records.iter().enumerate() {
-        if !r.is_present() {
+        if !r.is_present() || !ours.contains(&r.analyzer.as_str()) {
             continue;
         }
         let Some(f) = facts_of(r) else {
@@ -176,39 +181,64 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
     ) -> impl Iterator<Item = &'p (usize, &'r FileRecord, Facts)> + 'p {
         present.iter().filter(move |(_, r, _)| r.analyzer == a)
     }
-    let by_analyzer = |a: &'static str| by(&present, a);
+    fn by_mut<'p, 'r>(
+        present: &'p mut [(usize, &'r FileRecord, Facts)],
+        a: &'static str,
+    ) -> impl Iterator<Item = &'p mut (usize, &'r FileRecord, Facts)> + 'p {
+        present.iter_mut().filter(move |(_, r, _)| r.analyzer == a)
+    }
 
     // dpkg side files: file lists, digests, copyright licences.
     let mut dpkg_files: HashMap<String, (BTreeSet<String>, BTreeMap<String, String>)> =
         HashMap::new();
-    for (_, _, f) in by_analyzer("dpkg-files") {
+    for (_, _, f) in by_mut(&mut present, "dpkg-files") {
         if let Some(o) = &f.owner {
             let e = dpkg_files.entry(o.clone()).or_default();
-            e.0.extend(f.files.iter().cloned());
-            e.1.extend(f.digests.clone());
+            e.0.extend(std::mem::take(&mut f.files));
+            let digests = std::mem::take(&mut f.digests);
+            if e.1.is_empty() {
+                e.1 = digests;
+            } else {
+                e.1.extend(digests);
+            }
         }
     }
     let mut copyright: HashMap<String, Vec<String>> = HashMap::new();
-    for (_, _, f) in by_analyzer("dpkg-copyright") {
+    for (_, _, f) in by_mut(&mut present, "dpkg-copyright") {
         if let Some(o) = &f.owner {
-            copyright.insert(o.clone(), f.licenses.clone());
+            copyright.insert(o.clone(), std::mem::take(&mut f.licenses));
+        }
+    }
+    // A deb name listed once (the usual case) takes its file list; one listed
+    // in several databases (e.g. `status.d` and `status`) gets copies.
+    let mut deb_names: HashMap<String, usize> = HashMap::new();
+    for analyzer in ["dpkg-db", "apk-db", "rpm-db"] {
+        for (_, _, f) in by(&present, analyzer) {
+            for p in f.packages.iter().filter(|p| p.ty == PackageType::Deb) {
+                *deb_names.entry(p.name.clone()).or_default() += 1;
+            }
         }
     }
 
     // OS package databases.
     for analyzer in ["dpkg-db", "apk-db", "rpm-db"] {
-        for (ri, r, f) in by_analyzer(analyzer) {
+        for &mut (ri, r, ref mut f) in by_mut(&mut present, analyzer) {
             let intro = introduced_in(analysis, analyzer, r, &mut parsed_cache);
-            for (pi, p) in f.packages.iter().enumerate() {
-                let mut p = p.clone();
-                if p.ty == customs_model::PackageType::Deb {
-                    if let Some((files, digests)) = dpkg_files.get(&p.name) {
-                        p.files = files.iter().cloned().collect();
+            for (pi, mut p) in std::mem::take(&mut f.packages).into_iter().enumerate() {
+                if p.ty == PackageType::Deb {
+                    let side = if deb_names.get(&p.name) == Some(&1) {
+                        dpkg_files.remove(&p.name)
+                    } else {
+                        dpkg_files.get(&p.name).cloned()
+                    };
+                    if let Some((files, digests)) = side {
+                        p.files = files.into_iter().collect();
                         if opts.include_files && !digests.is_empty() {
-                            p.meta(
-                                "file_digests",
-                                serde_json::to_value(digests).unwrap_or_default(),
-                            );
+                            let map: serde_json::Map<String, serde_json::Value> = digests
+                                .into_iter()
+                                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                                .collect();
+                            p.meta("file_digests", serde_json::Value::Object(map));
                         }
                     }
                     if p.licenses.is_empty() {
@@ -224,7 +254,7 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
                 cands.push(Cand {
                     raw: p,
                     loc: location_at(analysis, r, layer),
-                    record: *ri,
+                    record: ri,
                     index: pi,
                     npm_dir: None,
                 });
@@ -234,19 +264,30 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
 
     // Python: metadata joined with RECORD / direct_url.json of the same folder.
     let mut py_side: HashMap<&str, Facts> = HashMap::new();
-    for (_, r, f) in by_analyzer("python") {
+    for &mut (_, r, ref mut f) in by_mut(&mut present, "python") {
         if f.packages.is_empty() && (!f.files.is_empty() || !f.extra.is_empty()) {
             let side = py_side.entry(parent(&r.path)).or_default();
-            side.files.extend(f.files.iter().cloned());
-            side.extra.extend(f.extra.clone());
+            side.files.extend(std::mem::take(&mut f.files));
+            side.extra.append(&mut f.extra);
         }
     }
-    for (ri, r, f) in by_analyzer("python") {
-        for (pi, p) in f.packages.iter().enumerate() {
-            let mut p = p.clone();
+    // Folders with one package (the usual case) take the side facts' file list.
+    let mut py_users: HashMap<&str, usize> = HashMap::new();
+    for (_, r, f) in by(&present, "python") {
+        if matches!(file_name(&r.path), "METADATA" | "PKG-INFO") {
+            *py_users.entry(parent(&r.path)).or_default() += f.packages.len();
+        }
+    }
+    for &mut (ri, r, ref mut f) in by_mut(&mut present, "python") {
+        for (pi, mut p) in std::mem::take(&mut f.packages).into_iter().enumerate() {
             let is_dir_form = matches!(file_name(&r.path), "METADATA" | "PKG-INFO");
-            if let Some(side) = py_side.get(parent(&r.path)).filter(|_| is_dir_form) {
-                p.files.clone_from(&side.files);
+            let dir = parent(&r.path);
+            if let Some(side) = py_side.get_mut(dir).filter(|_| is_dir_form) {
+                if py_users.get(dir) == Some(&1) {
+                    p.files = std::mem::take(&mut side.files);
+                } else {
+                    p.files.clone_from(&side.files);
+                }
                 if let Some(d) = side.extra.get("direct_url") {
                     p.meta("direct_url", d.clone());
                 }
@@ -254,7 +295,7 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
             cands.push(Cand {
                 raw: p,
                 loc: analysis.location(r),
-                record: *ri,
+                record: ri,
                 index: pi,
                 npm_dir: None,
             });
@@ -263,18 +304,19 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
 
     // npm: installed package.json first; projects and lockfiles after the rule.
     let mut installed_dirs: Vec<&str> = Vec::new();
-    let mut project_json: HashMap<&str, &Facts> = HashMap::new();
-    for (_, r, f) in by_analyzer("npm") {
+    // Project folder -> the `extra` facts of its package.json (small).
+    let mut project_json: HashMap<&str, BTreeMap<String, serde_json::Value>> = HashMap::new();
+    for (_, r, f) in by(&present, "npm") {
         if file_name(&r.path) == "package.json" {
             match npm::json_role(&r.path) {
                 npm::JsonRole::Installed => installed_dirs.push(parent(&r.path)),
                 npm::JsonRole::Project => {
-                    project_json.insert(parent(&r.path), f);
+                    project_json.insert(parent(&r.path), f.extra.clone());
                 }
             }
         }
     }
-    for (ri, r, f) in by_analyzer("npm") {
+    for &mut (ri, r, ref mut f) in by_mut(&mut present, "npm") {
         let dir = parent(&r.path);
         let name = file_name(&r.path);
         if name == "package.json" {
@@ -282,12 +324,12 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
             if role == npm::JsonRole::Project && npm::inside_node_modules(&r.path) {
                 continue; // a file inside an installed package, not a project
             }
-            for (pi, p) in f.packages.iter().enumerate() {
+            for (pi, p) in std::mem::take(&mut f.packages).into_iter().enumerate() {
                 let npm_dir = (role == npm::JsonRole::Installed).then(|| dir.to_owned());
                 cands.push(Cand {
-                    raw: p.clone(),
+                    raw: p,
                     loc: analysis.location(r),
-                    record: *ri,
+                    record: ri,
                     index: pi,
                     npm_dir,
                 });
@@ -302,12 +344,11 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
         if installed_dirs.iter().any(|d| d.starts_with(&nm)) {
             continue; // installed packages are the truth for this project
         }
-        let mut pkgs = f.packages.clone();
+        let mut pkgs = std::mem::take(&mut f.packages);
         if name == "yarn.lock" {
             if let Some(pj) = project_json.get(dir) {
-                if pj.extra.contains_key("devDependencies") {
+                if pj.contains_key("devDependencies") {
                     let roots: Vec<String> = pj
-                        .extra
                         .get("dependencies")
                         .and_then(|v| serde_json::from_value(v.clone()).ok())
                         .unwrap_or_default();
@@ -322,7 +363,7 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
             cands.push(Cand {
                 raw: p,
                 loc: analysis.location(r),
-                record: *ri,
+                record: ri,
                 index: pi,
                 npm_dir: None,
             });
@@ -330,11 +371,11 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
     }
 
     // Other lockfiles and manifests.
-    let composer_installed: BTreeSet<&str> = by_analyzer("lockfile")
+    let composer_installed: BTreeSet<&str> = by(&present, "lockfile")
         .filter(|(_, r, _)| r.path.ends_with("vendor/composer/installed.json"))
         .map(|(_, r, _)| r.path.as_str())
         .collect();
-    for (ri, r, f) in by_analyzer("lockfile") {
+    for &mut (ri, r, ref mut f) in by_mut(&mut present, "lockfile") {
         let name = file_name(&r.path);
         let dir = parent(&r.path);
         let lockfile = matches!(
@@ -350,14 +391,14 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
                 continue;
             }
         }
-        for (pi, p) in f.packages.iter().enumerate() {
+        for (pi, p) in std::mem::take(&mut f.packages).into_iter().enumerate() {
             if lockfile && p.dev && !opts.include_dev {
                 continue;
             }
             cands.push(Cand {
-                raw: p.clone(),
+                raw: p,
                 loc: analysis.location(r),
-                record: *ri,
+                record: ri,
                 index: pi,
                 npm_dir: None,
             });
@@ -366,12 +407,12 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
 
     // Executables and archives.
     for analyzer in ["binary", "java"] {
-        for (ri, r, f) in by_analyzer(analyzer) {
-            for (pi, p) in f.packages.iter().enumerate() {
+        for &mut (ri, r, ref mut f) in by_mut(&mut present, analyzer) {
+            for (pi, p) in std::mem::take(&mut f.packages).into_iter().enumerate() {
                 cands.push(Cand {
-                    raw: p.clone(),
+                    raw: p,
                     loc: analysis.location(r),
-                    record: *ri,
+                    record: ri,
                     index: pi,
                     npm_dir: None,
                 });
@@ -411,8 +452,8 @@ fn build(
     let mut packages: Vec<Package> = Vec::new();
     let mut cand_pkg: Vec<usize> = Vec::with_capacity(cands.len());
     let mut files_of: Vec<Vec<String>> = Vec::new();
-    for c in &cands {
-        let p = &c.raw;
+    for c in &mut cands {
+        let p = &mut c.raw;
         let purl = purl::for_package(
             p.ty,
             &p.name,
@@ -433,7 +474,7 @@ fn build(
             None => {
                 let idx = packages.len();
                 by_purl.insert(purl.clone(), idx);
-                let mut metadata = p.metadata.clone();
+                let mut metadata = std::mem::take(&mut p.metadata);
                 if let Some(ip) = &p.inner_path {
                     metadata.insert("inner_path".into(), ip.clone().into());
                 }
@@ -454,7 +495,7 @@ fn build(
                     files: Vec::new(),
                     metadata,
                 });
-                files_of.push(p.files.clone());
+                files_of.push(std::mem::take(&mut p.files));
                 idx
             }
         };
@@ -496,23 +537,31 @@ fn build(
         };
 
     // Owns: OS package files → language packages found in them.
-    let mut owner: HashMap<String, usize> = HashMap::new();
-    for (i, p) in packages.iter().enumerate() {
-        if p.package_type.is_os() {
-            for f in files_of.get(i).map(Vec::as_slice).unwrap_or_default() {
-                for a in aliases(f) {
-                    owner.entry(a).or_insert(i);
+    // The first OS package listing a path owns it; a location matches a
+    // listed path under any merged-/usr spelling (`aliases` is symmetric, so
+    // looking up the location's aliases finds the same owner as indexing
+    // every listed path's aliases would, without copying the lists).
+    {
+        let mut owner: HashMap<&str, usize> = HashMap::new();
+        for (i, p) in packages.iter().enumerate() {
+            if p.package_type.is_os() {
+                for f in files_of.get(i).map(Vec::as_slice).unwrap_or_default() {
+                    owner.entry(f.as_str()).or_insert(i);
                 }
             }
         }
-    }
-    for (i, p) in packages.iter().enumerate() {
-        if p.package_type.is_os() {
-            continue;
-        }
-        for l in &p.locations {
-            if let Some(&o) = owner.get(&l.path) {
-                edge(o, RelationshipKind::Owns, i, &mut rels);
+        for (i, p) in packages.iter().enumerate() {
+            if p.package_type.is_os() {
+                continue;
+            }
+            for l in &p.locations {
+                let o = aliases(&l.path)
+                    .iter()
+                    .filter_map(|a| owner.get(a.as_str()).copied())
+                    .min();
+                if let Some(o) = o {
+                    edge(o, RelationshipKind::Owns, i, &mut rels);
+                }
             }
         }
     }

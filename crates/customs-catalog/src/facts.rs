@@ -29,7 +29,11 @@ pub(crate) struct RawPackage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) supplier: Option<String>,
     /// Files the package owns, absolute paths.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "compact::lines"
+    )]
     pub(crate) files: Vec<String>,
     /// Names (or `name@version` where the source is exact) of the packages it depends on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -101,10 +105,18 @@ pub(crate) struct Facts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) owner: Option<String>,
     /// For file lists: absolute paths.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "compact::lines"
+    )]
     pub(crate) files: Vec<String>,
     /// For file lists with digests: `path -> digest`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "compact::digests"
+    )]
     pub(crate) digests: BTreeMap<String, String>,
     /// For licence files (Debian `copyright`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -140,6 +152,123 @@ impl Facts {
             return None;
         }
         serde_json::to_value(self).ok()
+    }
+}
+
+/// Compact JSON forms of the two big fields, file lists and file digests.
+///
+/// An image's dpkg file lists, Python `RECORD`s and rpm/apk file lists hold
+/// hundreds of thousands of paths. As JSON arrays and objects, every path is a
+/// `serde_json::Value` of its own, held by the walk results, written to and
+/// read from the layer cache, and parsed again by the assembly: most of the
+/// catalog's memory and a good part of its time. As one newline-joined string
+/// per record they are one allocation each. Readers accept both forms, so
+/// older cache entries still read; the writers fall back to the plain form
+/// when an item cannot be joined unambiguously.
+pub(crate) mod compact {
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use serde::de::{self, MapAccess, SeqAccess, Visitor};
+    use serde::{Deserializer, Serialize, Serializer};
+
+    /// `Vec<String>` as `"a\nb\nc"`.
+    pub(crate) mod lines {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error> {
+            if v.iter().any(|p| p.is_empty() || p.contains('\n')) {
+                return v.serialize(s);
+            }
+            s.serialize_str(&v.join("\n"))
+        }
+
+        struct V;
+
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<String>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a newline-joined string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.is_empty() {
+                    return Ok(Vec::new());
+                }
+                Ok(v.split('\n').map(str::to_owned).collect())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    out.push(item);
+                }
+                Ok(out)
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Vec<String>, D::Error> {
+            d.deserialize_any(V)
+        }
+    }
+
+    /// `BTreeMap<path, digest>` as `"DIGEST PATH\n..."` (digests hold no space).
+    pub(crate) mod digests {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(
+            m: &BTreeMap<String, String>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            let plain = m
+                .iter()
+                .any(|(k, v)| k.contains('\n') || v.is_empty() || v.contains([' ', '\n']));
+            if plain {
+                return m.serialize(s);
+            }
+            let mut out = String::with_capacity(m.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+            for (k, v) in m {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(v);
+                out.push(' ');
+                out.push_str(k);
+            }
+            s.serialize_str(&out)
+        }
+
+        struct V;
+
+        impl<'de> Visitor<'de> for V {
+            type Value = BTreeMap<String, String>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("digest lines or a map of path to digest")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let mut out = BTreeMap::new();
+                for line in v.split('\n').filter(|l| !l.is_empty()) {
+                    let (digest, path) = line
+                        .split_once(' ')
+                        .ok_or_else(|| E::custom("digest line without a path"))?;
+                    out.insert(path.to_owned(), digest.to_owned());
+                }
+                Ok(out)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    out.insert(k, v);
+                }
+                Ok(out)
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<BTreeMap<String, String>, D::Error> {
+            d.deserialize_any(V)
+        }
     }
 }
 
@@ -191,4 +320,44 @@ pub(crate) fn is_file(kind: customs_model::analysis::EntryKind) -> bool {
         kind,
         customs_model::analysis::EntryKind::Regular | customs_model::analysis::EntryKind::HardLink
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_lists_and_digests_round_trip_in_compact_and_plain_form() {
+        let mut f = Facts {
+            owner: Some("libc6".into()),
+            files: vec!["/lib/a b".into(), "/usr/lib/x".into()],
+            ..Facts::default()
+        };
+        f.digests.insert("/lib/a b".into(), "md5:00ff".into());
+        f.digests.insert("/usr/lib/x".into(), "md5:11ee".into());
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(v["files"], "/lib/a b\n/usr/lib/x");
+        assert_eq!(v["digests"], "md5:00ff /lib/a b\nmd5:11ee /usr/lib/x");
+        assert_eq!(Facts::deserialize(&v).unwrap(), f);
+        // The plain form (older cache entries) still reads.
+        let plain = serde_json::json!({
+            "owner": "libc6",
+            "files": ["/lib/a b", "/usr/lib/x"],
+            "digests": {"/lib/a b": "md5:00ff", "/usr/lib/x": "md5:11ee"},
+        });
+        assert_eq!(Facts::deserialize(&plain).unwrap(), f);
+        // A path with a newline cannot be joined: the plain form is written.
+        let odd = Facts {
+            files: vec!["/a\nb".into()],
+            ..Facts::default()
+        };
+        let v = serde_json::to_value(&odd).unwrap();
+        assert!(v["files"].is_array());
+        assert_eq!(Facts::deserialize(&v).unwrap(), odd);
+        let mut p = RawPackage::new(PackageType::Apk, "musl", "1.2");
+        p.files = vec!["/lib/ld-musl-x86_64.so.1".into()];
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["files"], "/lib/ld-musl-x86_64.so.1");
+        assert_eq!(RawPackage::deserialize(&v).unwrap(), p);
+    }
 }

@@ -15,7 +15,7 @@ use crate::walk::LayerResult;
 use crate::Error;
 
 /// Format version of cache entries; bump when `LayerResult` changes shape.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 
 /// Most bytes of one cache entry read back (a corrupt or foreign file must
 /// not exhaust memory).

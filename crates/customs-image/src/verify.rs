@@ -1,6 +1,6 @@
 //! Hashing readers: every blob is hashed while it streams.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 
 use customs_model::{Digest, DigestAlgorithm};
 use sha2::{Digest as _, Sha256, Sha512};
@@ -73,10 +73,6 @@ impl<R: Read> HashingReader<R> {
         }
         Ok((self.hasher.map(Hasher::finish), self.count))
     }
-
-    pub(crate) fn inner_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
 }
 
 /// Marker inside an `io::Error` for a breached byte limit.
@@ -106,6 +102,156 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// A buffered reader that hashes (with up to two algorithms) and counts every
+/// byte it takes from `inner`, and fails once more than `limit` bytes came.
+///
+/// It is what the layer walk reads through, for two reasons of speed: the
+/// gzip/zstd decoders read their input from its buffer in place
+/// ([`BufRead`]), and the tar parser skips file contents nobody asked for by
+/// seeking forward ([`Seek`] with `SeekFrom::Current`), which only moves
+/// through the buffer. Bytes are hashed once, when they enter the buffer, and
+/// never copied again unless somebody reads them.
+pub(crate) struct HashingBufReader<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    hashers: Vec<Hasher>,
+    count: u64,
+    limit: u64,
+}
+
+impl<R: Read> HashingBufReader<R> {
+    /// `algs`: the digests to compute over the stream (none, one or two).
+    pub(crate) fn new(inner: R, algs: &[DigestAlgorithm], capacity: usize, limit: u64) -> Self {
+        Self {
+            inner,
+            buf: vec![0u8; capacity.max(512)].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+            hashers: algs.iter().map(|a| Hasher::new(*a)).collect(),
+            count: 0,
+            limit,
+        }
+    }
+
+    fn took(&mut self, data: &[u8]) -> io::Result<()> {
+        for h in &mut self.hashers {
+            h.update(data);
+        }
+        self.count += data.len() as u64;
+        if self.count > self.limit {
+            return Err(io::Error::other(LimitBreached));
+        }
+        Ok(())
+    }
+
+    /// Changes the byte limit (before the next read).
+    pub(crate) fn set_limit(&mut self, limit: u64) {
+        self.limit = limit;
+    }
+
+    /// Drops all but the first `n` hashers (the digests not needed after all).
+    pub(crate) fn keep_hashers(&mut self, n: usize) {
+        self.hashers.truncate(n);
+    }
+
+    /// Position in the stream of the next byte a reader gets.
+    fn position(&self) -> u64 {
+        self.count - (self.filled - self.pos) as u64
+    }
+
+    /// Reads the rest of the stream (so the digests cover all of it) and
+    /// returns the digests, in the order of `algs`, and the total size.
+    pub(crate) fn drain_and_finish(mut self) -> io::Result<(Vec<Digest>, u64)> {
+        loop {
+            self.pos = self.filled;
+            if self.fill_buf()?.is_empty() {
+                break;
+            }
+        }
+        Ok((
+            self.hashers.into_iter().map(Hasher::finish).collect(),
+            self.count,
+        ))
+    }
+}
+
+impl<R: Read> Read for HashingBufReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.filled && out.len() >= self.buf.len() {
+            // Large reads bypass the buffer.
+            let n = self.inner.read(out)?;
+            self.took(out.get(..n).unwrap_or(&[]))?;
+            return Ok(n);
+        }
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), avail.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> io::BufRead for HashingBufReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.filled {
+            let n = self.inner.read(&mut self.buf)?;
+            self.pos = 0;
+            self.filled = 0;
+            let data = self.buf.get(..n).unwrap_or(&[]);
+            // Hashing borrows the buffer; the hashers are a separate field.
+            for h in &mut self.hashers {
+                h.update(data);
+            }
+            self.count += n as u64;
+            if self.count > self.limit {
+                return Err(io::Error::other(LimitBreached));
+            }
+            self.filled = n;
+        }
+        Ok(self.buf.get(self.pos..self.filled).unwrap_or(&[]))
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.filled);
+    }
+}
+
+impl<R: Read> io::Seek for HashingBufReader<R> {
+    /// Only forward skips (`SeekFrom::Current(n)`, `n >= 0`): they read
+    /// through the stream, hashing it, without copying it out.
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let io::SeekFrom::Current(delta) = pos else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a layer stream only skips forward",
+            ));
+        };
+        let mut left = u64::try_from(delta).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a layer stream only skips forward",
+            )
+        })?;
+        while left > 0 {
+            let avail = self.fill_buf()?.len();
+            if avail == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "stream ended inside an entry",
+                ));
+            }
+            let take = usize::try_from(left).map_or(avail, |l| l.min(avail));
+            self.consume(take);
+            left -= take as u64;
+        }
+        Ok(self.position())
+    }
+}
+
 /// Whether an I/O error came from a [`HashingReader`] limit.
 pub(crate) fn is_limit_breach(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<LimitBreached>())
@@ -114,6 +260,36 @@ pub(crate) fn is_limit_breach(e: &io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buffered_reader_hashes_reads_skips_and_limits() {
+        use std::io::{Seek, SeekFrom};
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let algs = [DigestAlgorithm::Sha256, DigestAlgorithm::Sha512];
+        let mut r = HashingBufReader::new(&data[..], &algs, 512, u64::MAX);
+        let mut head = [0u8; 100];
+        r.read_exact(&mut head).unwrap();
+        assert_eq!(&head[..], &data[..100]);
+        assert_eq!(r.seek(SeekFrom::Current(5_000)).unwrap(), 5_100);
+        let mut next = [0u8; 3];
+        r.read_exact(&mut next).unwrap();
+        assert_eq!(&next[..], &data[5_100..5_103]);
+        assert!(r.seek(SeekFrom::Start(0)).is_err());
+        assert_eq!(r.fill_buf().unwrap().first(), data.get(5_103));
+        let mut big = vec![0u8; 2_000];
+        r.read_exact(&mut big).unwrap();
+        assert_eq!(&big[..], &data[5_103..7_103]);
+        let (digests, n) = r.drain_and_finish().unwrap();
+        assert_eq!(n, 10_000);
+        assert_eq!(digests[0], digest_of(DigestAlgorithm::Sha256, &data));
+        assert_eq!(digests[1], digest_of(DigestAlgorithm::Sha512, &data));
+        let mut r = HashingBufReader::new(&data[..], &[], 512, 1_000);
+        let err = r.seek(SeekFrom::Current(5_000)).unwrap_err();
+        assert!(is_limit_breach(&err));
+        let mut r = HashingBufReader::new(&data[..100], &[], 512, u64::MAX);
+        let err = r.seek(SeekFrom::Current(200)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
 
     #[test]
     fn hashes_and_limits() {

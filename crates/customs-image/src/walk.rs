@@ -2,7 +2,7 @@
 //! offered to the analyzers, results merged in layer order.
 
 use std::collections::HashMap;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::cache::LayerCache;
 use crate::path::{normalize_entry_path, split_parent};
 use crate::tree::{Change, ChangeKind, FileTree, TreeEntry};
-use crate::verify::{is_limit_breach, HashingReader};
+use crate::verify::{is_limit_breach, HashingBufReader};
 use crate::{Error, Image, LayerInfo, Limits};
 
 /// Receives progress of a walk; called from worker threads.
@@ -82,8 +82,7 @@ pub struct WalkResult {
 }
 
 /// The kind of a layer entry, whiteouts included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LayerEntryKind {
     File(EntryKind),
     Whiteout,
@@ -91,20 +90,80 @@ pub(crate) enum LayerEntryKind {
 }
 
 /// One tar entry as the merge needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// In the layer cache an entry is a JSON array `[path, kind, size, mode,
+/// uid, gid, link]` with `kind` a small number (see [`LayerEntry::code`]):
+/// a layer has up to hundreds of thousands of entries, and arrays are much
+/// smaller and faster to read back than objects with field names.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LayerEntry {
     pub(crate) path: String,
     pub(crate) kind: LayerEntryKind,
-    #[serde(default)]
     pub(crate) size: u64,
-    #[serde(default)]
     pub(crate) mode: u32,
-    #[serde(default)]
     pub(crate) uid: u64,
-    #[serde(default)]
     pub(crate) gid: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) link: Option<String>,
+}
+
+impl LayerEntry {
+    fn code(kind: LayerEntryKind) -> u8 {
+        match kind {
+            LayerEntryKind::File(EntryKind::Regular) => 0,
+            LayerEntryKind::File(EntryKind::Directory) => 1,
+            LayerEntryKind::File(EntryKind::Symlink) => 2,
+            LayerEntryKind::File(EntryKind::HardLink) => 3,
+            LayerEntryKind::File(EntryKind::Other) => 4,
+            LayerEntryKind::Whiteout => 5,
+            LayerEntryKind::Opaque => 6,
+        }
+    }
+
+    fn kind_of(code: u8) -> Option<LayerEntryKind> {
+        Some(match code {
+            0 => LayerEntryKind::File(EntryKind::Regular),
+            1 => LayerEntryKind::File(EntryKind::Directory),
+            2 => LayerEntryKind::File(EntryKind::Symlink),
+            3 => LayerEntryKind::File(EntryKind::HardLink),
+            4 => LayerEntryKind::File(EntryKind::Other),
+            5 => LayerEntryKind::Whiteout,
+            6 => LayerEntryKind::Opaque,
+            _ => return None,
+        })
+    }
+}
+
+impl Serialize for LayerEntry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (
+            &self.path,
+            Self::code(self.kind),
+            self.size,
+            self.mode,
+            self.uid,
+            self.gid,
+            &self.link,
+        )
+            .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for LayerEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        type Row = (String, u8, u64, u32, u64, u64, Option<String>);
+        let (path, code, size, mode, uid, gid, link) = Row::deserialize(d)?;
+        let kind = Self::kind_of(code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown entry kind {code}")))?;
+        Ok(Self {
+            path,
+            kind,
+            size,
+            mode,
+            uid,
+            gid,
+            link,
+        })
+    }
 }
 
 /// What walking one layer yields; cached per diffID.
@@ -259,6 +318,12 @@ fn corrupt(layer: &LayerInfo, source: io::Error) -> Error {
     }
 }
 
+/// Buffer of a layer blob as read from its source.
+const BLOB_BUFFER: usize = 512 * 1024;
+/// Buffer of a decompressed layer tar: big enough for few decoder calls,
+/// small enough to stay in the core's cache while it is hashed and parsed.
+const TAR_BUFFER: usize = 256 * 1024;
+
 fn stream_layer(
     blob: Box<dyn Read + Send + '_>,
     layer: &LayerInfo,
@@ -274,56 +339,68 @@ fn stream_layer(
         index: layer.index,
         pending: 0,
     };
-    let mut compressed = HashingReader::new(
-        BufReader::with_capacity(256 * 1024, progress),
-        Some(digest.algorithm()),
-        u64::MAX,
-    );
+    // The blob digest is computed as the blob enters this buffer; the
+    // decoders read their input from it in place. An uncompressed blob is
+    // the tar itself: its diffID is hashed here too (once when they agree).
+    let mut algs = vec![digest.algorithm()];
+    if digest != &layer.diff_id {
+        algs.push(layer.diff_id.algorithm());
+    }
+    let mut compressed = HashingBufReader::new(progress, &algs, BLOB_BUFFER, u64::MAX);
     let compression = match mt::layer_compression(&layer.descriptor.media_type) {
         Some(c) => c,
         None => {
             // Unknown media type: sniff the magic bytes.
-            let head =
-                io::BufRead::fill_buf(compressed.inner_mut()).map_err(|e| corrupt(layer, e))?;
+            let head = io::BufRead::fill_buf(&mut compressed).map_err(|e| corrupt(layer, e))?;
             mt::sniff_compression(head)
         }
     };
-    // When the blob is the uncompressed tar, blob digest and diffID are
-    // one hash: compute it once.
-    let same_hash = compression == Compression::None && digest == &layer.diff_id;
     let mut result = LayerResult::default();
-    let (diff_digest, uncompressed_size) = {
-        let decoded: Box<dyn Read + '_> = match compression {
-            Compression::None => Box::new(&mut compressed),
-            Compression::Gzip => Box::new(BufReader::with_capacity(
-                256 * 1024,
-                flate2::read::MultiGzDecoder::new(&mut compressed),
-            )),
-            Compression::Zstd => Box::new(BufReader::with_capacity(
-                256 * 1024,
-                zstd::stream::read::Decoder::new(&mut compressed).map_err(|e| corrupt(layer, e))?,
-            )),
-        };
-        let mut r = HashingReader::new(
-            decoded,
-            if same_hash {
-                None
-            } else {
-                Some(layer.diff_id.algorithm())
-            },
-            limits.max_layer_uncompressed,
-        );
-        read_tar(&mut r, layer, analyzers, limits, &mut result)?;
-        r.drain_and_finish()
-            .map_err(|e| map_stream_err(layer, e, limits))?
-    };
-    let (compressed_digest, compressed_size) = compressed
-        .drain_and_finish()
-        .map_err(|e| corrupt(layer, e))?;
-    let diff_digest = if same_hash {
-        compressed_digest.clone()
-    } else {
-        diff_digest
+    let (compressed_digest, compressed_size, diff_digest, uncompressed_size) = match compression {
+        Compression::None => {
+            // The tar parser reads the blob buffer itself.
+            let mut r = compressed;
+            r.set_limit(limits.max_layer_uncompressed);
+            read_tar(&mut r, layer, analyzers, limits, &mut result)?;
+            let (digests, n) = r
+                .drain_and_finish()
+                .map_err(|e| map_stream_err(layer, e, limits))?;
+            let blob_digest = digests.first().cloned();
+            let diff = digests.get(1).cloned().or_else(|| blob_digest.clone());
+            (blob_digest, n, diff, n)
+        }
+        Compression::Gzip | Compression::Zstd => {
+            compressed.keep_hashers(1);
+            let (diff_digest, uncompressed_size) = {
+                let decoded: Box<dyn Read + '_> = match compression {
+                    Compression::Zstd => Box::new(
+                        zstd::stream::read::Decoder::with_buffer(&mut compressed)
+                            .map_err(|e| corrupt(layer, e))?,
+                    ),
+                    _ => Box::new(flate2::bufread::MultiGzDecoder::new(&mut compressed)),
+                };
+                let mut r = HashingBufReader::new(
+                    decoded,
+                    &[layer.diff_id.algorithm()],
+                    TAR_BUFFER,
+                    limits.max_layer_uncompressed,
+                );
+                read_tar(&mut r, layer, analyzers, limits, &mut result)?;
+                let (digests, n) = r
+                    .drain_and_finish()
+                    .map_err(|e| map_stream_err(layer, e, limits))?;
+                (digests.into_iter().next(), n)
+            };
+            let (digests, n) = compressed
+                .drain_and_finish()
+                .map_err(|e| corrupt(layer, e))?;
+            (
+                digests.into_iter().next(),
+                n,
+                diff_digest,
+                uncompressed_size,
+            )
+        }
     };
     if let Some(actual) = compressed_digest {
         if &actual != digest {
@@ -420,6 +497,15 @@ impl<'a> EntryDispatcher<'a> {
         if any_content && meta.kind == EntryKind::Regular {
             if meta.size <= self.limits.max_file_bytes {
                 self.buf.clear();
+                let size = usize::try_from(meta.size).unwrap_or(usize::MAX);
+                if size > self.buf.capacity() {
+                    // Free the old buffer before the bigger one is allocated
+                    // (growing would hold both, and double the capacity).
+                    self.buf = Vec::new();
+                    if size > KEEP_BUFFER {
+                        self.buf = Vec::with_capacity(size.max(BIG_BUFFER));
+                    }
+                }
                 read(&mut self.buf)?;
                 have_content = true;
             } else {
@@ -446,11 +532,28 @@ impl<'a> EntryDispatcher<'a> {
                     .push((a.id().to_owned(), meta.path.to_owned(), value));
             }
         }
+        if self.buf.capacity() > KEEP_BUFFER {
+            // A rare big file (a compiler, a jar): do not hold its memory
+            // for the rest of the layer.
+            self.buf = Vec::new();
+        }
         Ok(())
     }
 }
 
-fn read_tar<R: Read>(
+/// Largest content buffer kept between entries.
+const KEEP_BUFFER: usize = 4 << 20;
+
+/// Smallest capacity of a buffer for a big file. Above the largest mmap
+/// threshold of common allocators (glibc: 32 MiB), such a buffer is mapped
+/// on its own and returned to the system when freed, instead of staying in
+/// a thread's heap for the rest of the process; only the pages the file's
+/// bytes fill become resident.
+const BIG_BUFFER: usize = 40 << 20;
+
+/// Reads a layer tar. The reader's forward seek skips the contents nobody
+/// asked for without copying them (see [`HashingBufReader`]).
+fn read_tar<R: Read + io::Seek>(
     reader: R,
     layer: &LayerInfo,
     analyzers: &[Box<dyn FileAnalyzer>],
@@ -460,7 +563,7 @@ fn read_tar<R: Read>(
     let mut archive = tar::Archive::new(reader);
     let mut dispatcher = EntryDispatcher::new(analyzers, limits);
     let entries = archive
-        .entries()
+        .entries_with_seek()
         .map_err(|e| map_stream_err(layer, e, limits))?;
     // Records by path in this layer, for hard links to copy.
     let mut first_record: HashMap<String, (usize, usize)> = HashMap::new();
@@ -557,8 +660,9 @@ fn read_tar<R: Read>(
             .dispatch(
                 &meta,
                 |buf| {
-                    buf.reserve(usize::try_from(content_size).unwrap_or(0));
-                    entry.read_to_end(buf).map(|_| ())
+                    // Exactly the entry's bytes: only they touch memory.
+                    buf.resize(usize::try_from(content_size).unwrap_or(0), 0);
+                    entry.read_exact(buf)
                 },
                 result,
             )
@@ -823,19 +927,17 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
                     }
                 }
             }
-            let slot = entries_map
-                .entry(e.path.clone())
-                .or_insert_with(|| TreeEntry {
-                    kind,
-                    size: 0,
-                    mode: 0,
-                    uid: 0,
-                    gid: 0,
-                    link: None,
-                    layer: index,
-                    present: true,
-                    changes: Vec::new(),
-                });
+            let slot = entries_map.entry(e.path).or_insert_with(|| TreeEntry {
+                kind,
+                size: 0,
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                link: None,
+                layer: index,
+                present: true,
+                changes: Vec::new(),
+            });
             slot.kind = kind;
             slot.size = e.size;
             slot.mode = e.mode;
@@ -877,5 +979,41 @@ pub(crate) fn merge(refs: Vec<LayerRef>, layers: Vec<LayerResult>) -> WalkResult
         },
         tree,
         layers: stats,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layer_entries_round_trip_as_compact_rows() {
+        let kinds = [
+            LayerEntryKind::File(EntryKind::Regular),
+            LayerEntryKind::File(EntryKind::Directory),
+            LayerEntryKind::File(EntryKind::Symlink),
+            LayerEntryKind::File(EntryKind::HardLink),
+            LayerEntryKind::File(EntryKind::Other),
+            LayerEntryKind::Whiteout,
+            LayerEntryKind::Opaque,
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let e = LayerEntry {
+                path: format!("usr/bin/x{i}"),
+                kind,
+                size: 7,
+                mode: 0o4755,
+                uid: 1,
+                gid: 2,
+                link: (i == 2).then(|| "../lib/y".to_owned()),
+            };
+            let json = serde_json::to_string(&e).unwrap();
+            assert!(
+                json.starts_with(&format!("[\"usr/bin/x{i}\",{i},7,")),
+                "{json}"
+            );
+            assert_eq!(serde_json::from_str::<LayerEntry>(&json).unwrap(), e);
+        }
+        assert!(serde_json::from_str::<LayerEntry>(r#"["a",9,0,0,0,0,null]"#).is_err());
     }
 }
