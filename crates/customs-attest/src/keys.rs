@@ -60,6 +60,13 @@ pub fn password_from_env(lookup: impl Fn(&str) -> Option<String>) -> Option<Stri
     PASSWORD_ENV_VARS.iter().find_map(|k| lookup(k))
 }
 
+/// Asks for a password on the controlling terminal without echo (used by
+/// the CLI when neither password variable is set). Fails when there is no
+/// terminal, so a pipeline never hangs waiting for one.
+pub fn prompt_password(prompt: &str) -> std::io::Result<String> {
+    rpassword::prompt_password(prompt)
+}
+
 /// Why a key could not be read, written or used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

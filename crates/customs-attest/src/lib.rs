@@ -1,7 +1,7 @@
 //! The pure core of signing and attestation for customs.
 //!
-//! Everything here works on bytes handed in by the caller: no network, no
-//! registry, no environment variables. The modules follow the formats that
+//! Everything except [`store`] and [`image`] works on bytes handed in by
+//! the caller: no network, no registry, no environment variables. The modules follow the formats that
 //! cosign, the Sigstore clients and in-toto write, so keys and signatures
 //! made here are read by those tools and the other way round.
 //!
@@ -17,6 +17,11 @@
 //!   offline verification of keyless bundles against a [`trust_root`].
 //! * [`slsa`]: SLSA provenance v1 predicates built from CI variables and
 //!   checked against expectations as slsa-verifier does.
+//! * [`store`]: the registry side: writing and discovering signatures in
+//!   the three layouts (bundle referrers, the referrers fallback tag, cosign
+//!   v2 `.sig`/`.att` tags) through customs-registry's blocking client.
+//! * [`image`]: sign, attest and verify an image in a registry, with a
+//!   per-candidate report of the check that failed.
 //!
 //! Untrusted input is bounded by the [`Limits`] each parser takes.
 #![deny(
@@ -30,10 +35,12 @@ mod b64;
 pub mod bundle;
 pub mod cosign;
 pub mod dsse;
+pub mod image;
 pub mod intoto;
 pub mod keys;
 mod rekor;
 pub mod slsa;
+pub mod store;
 pub mod time;
 pub mod trust_root;
 pub mod verify;

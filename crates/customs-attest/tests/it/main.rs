@@ -5,7 +5,9 @@
 mod bundle;
 mod keys;
 mod python;
+mod registry;
 mod slsa;
+mod stub;
 mod verify;
 
 use std::path::PathBuf;

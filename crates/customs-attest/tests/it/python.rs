@@ -11,7 +11,7 @@ use customs_attest::intoto::{self, ResourceDescriptor, Statement};
 use customs_attest::keys::{self, SigningKey, VerifyingKey};
 use customs_attest::{Digest, Limits};
 
-fn python(script: &str, args: &[&Path]) -> String {
+pub(crate) fn python(script: &str, args: &[&Path]) -> String {
     let out = Command::new("python3")
         .arg("-c")
         .arg(script)
@@ -27,7 +27,7 @@ fn python(script: &str, args: &[&Path]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn modules(names: &[&str]) -> Option<()> {
+pub(crate) fn modules(names: &[&str]) -> Option<()> {
     for n in names {
         customs_test::python_module(n)?;
     }
@@ -118,7 +118,7 @@ fn we_decrypt_keys_python_encrypts() {
 
 /// Verifies our DSSE envelope with in-toto's Envelope (securesystemslib
 /// DSSE), then checks that a tampered copy fails there too.
-const DSSE_VERIFY: &str = r#"
+pub(crate) const DSSE_VERIFY: &str = r#"
 import json, sys
 from cryptography.hazmat.primitives import serialization
 from securesystemslib.signer import SSlibKey
