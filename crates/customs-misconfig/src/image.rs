@@ -81,6 +81,13 @@ const CACHES: &[(&str, &str)] = &[
     ("usr/local/share/.cache/yarn/", "yarn"),
 ];
 
+/// Whether `path` (relative, no leading `/`) lies in a package manager's cache folder,
+/// so callers can pass only such files (and setuid/world-writable ones) in
+/// [`ImageConfigInput::files`] instead of the whole filesystem.
+pub fn is_cache_path(path: &str) -> bool {
+    CACHES.iter().any(|(dir, _)| path.starts_with(dir))
+}
+
 /// Files in cache folders that are expected in clean images.
 fn cache_noise(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);

@@ -47,7 +47,7 @@ mod secrets;
 mod walk;
 mod yaml;
 
-pub use image::{ImageConfigInput, ImageFile, ImageFileKind, ImageHistory};
+pub use image::{is_cache_path, ImageConfigInput, ImageFile, ImageFileKind, ImageHistory};
 pub use options::{ConfigError, Limits, Options, PssLevel};
 pub use render::{to_json, to_sarif};
 pub use rules::{rules, RuleInfo, RuleTarget};

@@ -14,7 +14,6 @@ pub(crate) enum ExitStatus {
     /// 3: runtime error: the input could not be read, verified or fetched.
     Failure,
     /// 4: verification found no valid signature or attestation.
-    #[allow(dead_code)] // documented now; returned once verify lands
     Unverified,
 }
 
@@ -71,7 +70,31 @@ pub(crate) fn report_error(err: &anyhow::Error) -> ExitStatus {
 
 fn hint(err: &anyhow::Error) -> Option<String> {
     for cause in err.chain() {
+        if cause.downcast_ref::<crate::commands::MissingDb>().is_some() {
+            return Some(
+                "run `customs db update` to download it, `customs db pull REF` from a registry mirror, \
+                 or `customs db import PATH…` from advisory files; `--scanners secret,misconfig` scans without it"
+                    .into(),
+            );
+        }
+        if let Some(e) = cause.downcast_ref::<customs_vuln::DbError>() {
+            if matches!(
+                e,
+                customs_vuln::DbError::Corrupt { .. }
+                    | customs_vuln::DbError::NotADatabase { .. }
+                    | customs_vuln::DbError::SchemaMismatch { .. }
+            ) {
+                return Some(
+                    "run `customs db update` (or `customs db import PATH…`) to rebuild it".into(),
+                );
+            }
+        }
         if let Some(e) = cause.downcast_ref::<customs_image::Error>() {
+            if let Some(h) = e.hint() {
+                return Some(h.to_owned());
+            }
+        }
+        if let Some(e) = cause.downcast_ref::<customs_feeds::Error>() {
             if let Some(h) = e.hint() {
                 return Some(h.to_owned());
             }

@@ -58,3 +58,57 @@ impl Drop for Bars {
         let _ = self.multi.clear();
     }
 }
+
+/// Download progress of `db update`: one bar for the feed being fetched.
+pub(crate) struct FeedBar {
+    bar: ProgressBar,
+}
+
+impl FeedBar {
+    /// A bar on a terminal, or `None` when stderr is not one or `quiet`.
+    pub(crate) fn new(quiet: bool) -> Option<Self> {
+        if quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>7} {msg:<28} {bar:30} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(Self { bar })
+    }
+
+    /// The callback to hand to `customs_feeds::update`.
+    pub(crate) fn callback(&self) -> std::sync::Arc<customs_feeds::ProgressFn> {
+        let bar = self.bar.clone();
+        std::sync::Arc::new(move |p: &customs_feeds::Progress<'_>| match p {
+            customs_feeds::Progress::FeedStarted { feed, index, count } => {
+                bar.set_prefix(format!("{}/{count}", index + 1));
+                bar.set_message(feed.name.clone());
+                bar.set_position(0);
+                bar.set_length(0);
+            }
+            customs_feeds::Progress::Bytes {
+                received, total, ..
+            } => {
+                if let Some(t) = total {
+                    bar.set_length(*t);
+                }
+                bar.set_position(*received);
+            }
+            customs_feeds::Progress::Importing { feeds } => {
+                bar.set_prefix("import");
+                bar.set_message(format!("{feeds} feeds"));
+            }
+            _ => {}
+        })
+    }
+}
+
+impl Drop for FeedBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}

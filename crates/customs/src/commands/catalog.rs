@@ -9,11 +9,13 @@ use crate::args::{PackagesArgs, SbomArgs, TableOrJson};
 use crate::exit::ExitStatus;
 use crate::output::write_report;
 
-/// Walks the image with the catalog's analyzers and assembles the catalog.
-fn catalog_of(
+/// Opens the image and walks every layer once with `analyzers`, showing
+/// progress bars on a terminal unless `quiet`.
+pub(crate) fn walk_image(
     image_args: &crate::args::ImageArgs,
     quiet: bool,
-) -> anyhow::Result<(customs_image::Image, Catalog)> {
+    analyzers: &[Box<dyn customs_model::analysis::FileAnalyzer>],
+) -> anyhow::Result<(customs_image::Image, customs_image::WalkResult)> {
     let image = super::open_image(image_args)?;
     let cache = super::layer_cache(image_args)?;
     let sizes: Vec<u64> = image.layers.iter().map(|l| l.descriptor.size).collect();
@@ -27,18 +29,41 @@ fn catalog_of(
         ),
         threads: 0,
     };
-    let analyzers = customs_catalog::analyzers();
-    let walked = walk(&image, &analyzers, &opts)?;
+    let walked = walk(&image, analyzers, &opts)?;
     drop(bars);
+    Ok((image, walked))
+}
+
+/// The catalog of a walked image, with the walk's warnings.
+pub(crate) fn assemble_catalog(walked: &customs_image::WalkResult) -> Catalog {
     let mut catalog =
         customs_catalog::assemble(&walked.analysis, &customs_catalog::Options::default());
     catalog
         .warnings
         .extend(walked.analysis.warnings.iter().cloned());
+    catalog
+}
+
+/// Walks the image with the catalog's analyzers and assembles the catalog.
+fn catalog_of(
+    image_args: &crate::args::ImageArgs,
+    quiet: bool,
+) -> anyhow::Result<(customs_image::Image, Catalog)> {
+    let (image, walked) = walk_image(image_args, quiet, &customs_catalog::analyzers())?;
+    let catalog = assemble_catalog(&walked);
     Ok((image, catalog))
 }
 
-fn subject(image: &customs_image::Image) -> customs_sbom::Subject {
+/// The exit status of a catalog command: warnings trip the gate only under `--strict`.
+fn strict_status(strict: bool, catalog: &Catalog) -> ExitStatus {
+    if strict && !catalog.warnings.is_empty() {
+        ExitStatus::GateTripped
+    } else {
+        ExitStatus::Success
+    }
+}
+
+pub(crate) fn subject(image: &customs_image::Image) -> customs_sbom::Subject {
     customs_sbom::Subject {
         name: image.target.to_string(),
         image_id: image.config_digest.clone(),
@@ -62,7 +87,7 @@ fn subject(image: &customs_image::Image) -> customs_sbom::Subject {
 }
 
 /// RFC 3339 UTC time of now, or of `SOURCE_DATE_EPOCH` for reproducible output.
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
@@ -112,11 +137,23 @@ pub(crate) fn sbom(args: SbomArgs) -> anyhow::Result<ExitStatus> {
     let mut bytes = Vec::new();
     customs_sbom::write(format, &catalog, &subject(&image), &opts, &mut bytes)?;
     write_report(args.output.output.as_deref(), &bytes)?;
-    Ok(ExitStatus::Success)
+    Ok(strict_status(args.strict, &catalog))
 }
 
 pub(crate) fn packages(args: PackagesArgs) -> anyhow::Result<ExitStatus> {
-    let (_, catalog) = catalog_of(&args.image, args.output.quiet)?;
+    // `packages sbom:FILE` lists what an SBOM (ours or another tool's) declares.
+    let catalog = if let customs_image::Target::Sbom { path } =
+        customs_image::Target::parse(&args.image.target)?
+    {
+        let bytes = super::scan::read_bounded(&path, super::scan::MAX_SBOM_BYTES)?;
+        customs_sbom::read(&bytes)
+            .map_err(|e| {
+                anyhow::anyhow!(e).context(format!("cannot read SBOM {}", path.display()))
+            })?
+            .0
+    } else {
+        catalog_of(&args.image, args.output.quiet)?.1
+    };
     let bytes = match args.format {
         TableOrJson::Json => {
             let mut v = serde_json::to_vec_pretty(&catalog)?;
@@ -146,5 +183,5 @@ pub(crate) fn packages(args: PackagesArgs) -> anyhow::Result<ExitStatus> {
         }
     };
     write_report(args.output.output.as_deref(), &bytes)?;
-    Ok(ExitStatus::Success)
+    Ok(strict_status(args.strict, &catalog))
 }

@@ -5,13 +5,18 @@ use std::io::BufRead;
 use anyhow::Context as _;
 use customs_image::{Image, LayerCache, Limits, OpenOptions, Target};
 
-use crate::args::{CacheAction, Cli, Command, ImageArgs};
+use crate::args::{CacheAction, Cli, Command, DbAction, ImageArgs};
 use crate::exit::{ExitStatus, UsageError};
 
+pub(crate) mod attest;
 mod cache;
+pub(crate) use scan::MissingDb;
 mod catalog;
 mod config;
+mod db;
 mod inspect;
+mod scan;
+mod secrets;
 
 /// Runs the parsed command.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
@@ -20,6 +25,21 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Sbom(args) => catalog::sbom(args),
         Command::Packages(args) => catalog::packages(args),
         Command::Config(args) => config::run(args),
+        Command::Scan(args) => scan::run(*args),
+        Command::Secrets(args) => secrets::run(*args),
+        Command::Db { action } => match action {
+            DbAction::Import(args) => db::import(args),
+            DbAction::Status(args) => db::status(args),
+            DbAction::Update(args) => db::update(args),
+            DbAction::Push(args) => db::push(args),
+            DbAction::Pull(args) => db::pull(args),
+        },
+        Command::Key { action } => attest::key(action),
+        Command::Sign(args) => attest::sign(args),
+        Command::Attest(args) => attest::attest(args),
+        Command::Verify(args) => attest::verify(args),
+        Command::VerifyAttestation(args) => attest::verify_attestation(args),
+        Command::Provenance { action } => attest::provenance(action),
         Command::Cache {
             action: CacheAction::Clean(args),
         } => cache::clean(&args),
@@ -50,7 +70,15 @@ pub(crate) fn limits(args: &ImageArgs) -> Limits {
 
 /// Registry client settings from the flags.
 pub(crate) fn registry_config(args: &ImageArgs) -> anyhow::Result<customs_registry::ClientConfig> {
-    let r = &args.registry;
+    registry_config_for(&args.registry, &args.target)
+}
+
+/// Registry client settings from the registry flags, with `--password-stdin` credentials
+/// bound to the registry of `target`.
+pub(crate) fn registry_config_for(
+    r: &crate::args::RegistryArgs,
+    target: &str,
+) -> anyhow::Result<customs_registry::ClientConfig> {
     let mut cfg = customs_registry::ClientConfig {
         insecure_registries: r.insecure_registries.clone(),
         ca_files: r.ca_files.clone(),
@@ -70,7 +98,7 @@ pub(crate) fn registry_config(args: &ImageArgs) -> anyhow::Result<customs_regist
             .read_line(&mut line)
             .context("cannot read the password from standard input")?;
         let password = line.trim_end_matches(['\n', '\r']).to_owned();
-        if let Ok(Target::Registry(reference)) = Target::parse(&args.target) {
+        if let Ok(Target::Registry(reference)) = Target::parse(target) {
             cfg.credentials.insert(
                 reference.registry().to_owned(),
                 customs_registry::Credentials::new(user, password),

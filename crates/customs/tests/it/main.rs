@@ -1,8 +1,12 @@
 //! Whole-process tests of the `customs` binary.
 
+mod attest;
+
 use std::process::Command;
 
 use customs_test::registry::{Mode, TestRegistry};
+
+mod scan;
 
 fn customs(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_customs"))
