@@ -80,8 +80,15 @@ struct RegistryState {
 
 struct Inner {
     cfg: ClientConfig,
-    http: reqwest::Client,
-    /// Skips certificate verification; used only for hosts listed as insecure.
+    /// Verifies certificates against the system roots plus `--ca-file`s. Built on first
+    /// use: loading the system roots reads every file of the certificate directory, tens
+    /// of milliseconds that a command talking only to insecure (local) registries
+    /// should not pay.
+    http: std::sync::OnceLock<reqwest::Client>,
+    /// The `--ca-file` certificates, for building `http`.
+    roots: Vec<reqwest::Certificate>,
+    /// Skips certificate verification; used only for hosts listed as insecure. It
+    /// loads no root store at all.
     http_insecure: reqwest::Client,
     docker: DockerAuth,
     registries: Mutex<HashMap<String, RegistryState>>,
@@ -473,6 +480,50 @@ fn check_manifest(bytes: &[u8], ct: &str, what: &str) -> Result<String, Error> {
     })
 }
 
+/// One HTTP stack: rustls, the redirect policy (at most [`MAX_REDIRECTS`], never from
+/// https down to plain http unless the target host is listed as insecure), timeouts.
+/// `insecure` skips certificate verification and loads no root store.
+fn build_http(
+    cfg: &ClientConfig,
+    roots: &[reqwest::Certificate],
+    insecure: bool,
+) -> Result<reqwest::Client, Error> {
+    let list = cfg.insecure_registries.clone();
+    let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        let downgrade = attempt
+            .previous()
+            .last()
+            .is_some_and(|p| p.scheme() == "https")
+            && attempt.url().scheme() == "http";
+        if downgrade && !is_listed(&list, &host_port(attempt.url())) {
+            return attempt.error("redirect from https to plain http");
+        }
+        attempt.follow()
+    });
+    let mut b = reqwest::Client::builder()
+        .use_rustls_tls()
+        .user_agent(cfg.user_agent.clone())
+        .connect_timeout(cfg.timeouts.connect)
+        .read_timeout(cfg.timeouts.read_idle)
+        .redirect(redirect)
+        .https_only(false);
+    if insecure {
+        b = b
+            .danger_accept_invalid_certs(true)
+            .tls_built_in_native_certs(false);
+    } else {
+        for r in roots {
+            b = b.add_root_certificate(r.clone());
+        }
+    }
+    b.build().map_err(|e| Error::Setup {
+        source: Box::new(e),
+    })
+}
+
 fn backoff(policy: &crate::RetryPolicy, attempt: u32) -> Duration {
     let exp = policy.base_delay.saturating_mul(1u32 << attempt.min(16));
     // Spread retries of parallel clients a little (±25 %), without a RNG dependency.
@@ -501,45 +552,12 @@ impl Client {
             }
             roots.extend(certs);
         }
-        let build = |insecure: bool| -> Result<reqwest::Client, Error> {
-            let list = cfg.insecure_registries.clone();
-            let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() >= MAX_REDIRECTS {
-                    return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
-                }
-                let downgrade = attempt
-                    .previous()
-                    .last()
-                    .is_some_and(|p| p.scheme() == "https")
-                    && attempt.url().scheme() == "http";
-                if downgrade && !is_listed(&list, &host_port(attempt.url())) {
-                    return attempt.error("redirect from https to plain http");
-                }
-                attempt.follow()
-            });
-            let mut b = reqwest::Client::builder()
-                .use_rustls_tls()
-                .user_agent(cfg.user_agent.clone())
-                .connect_timeout(cfg.timeouts.connect)
-                .read_timeout(cfg.timeouts.read_idle)
-                .redirect(redirect)
-                .https_only(false);
-            for r in &roots {
-                b = b.add_root_certificate(r.clone());
-            }
-            if insecure {
-                b = b.danger_accept_invalid_certs(true);
-            }
-            b.build().map_err(|e| Error::Setup {
-                source: Box::new(e),
-            })
-        };
-        let http = build(false)?;
-        let http_insecure = build(true)?;
+        let http_insecure = build_http(&cfg, &roots, true)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 cfg,
-                http,
+                http: std::sync::OnceLock::new(),
+                roots,
                 http_insecure,
                 docker,
                 registries: Mutex::new(HashMap::new()),
@@ -552,6 +570,20 @@ impl Client {
     /// The configuration.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.cfg
+    }
+
+    /// The certificate-verifying HTTP client, built on first use.
+    fn verifying_http(&self) -> Result<&reqwest::Client, Error> {
+        if let Some(c) = self.inner.http.get() {
+            return Ok(c);
+        }
+        let built = build_http(&self.inner.cfg, &self.inner.roots, false)?;
+        // Another thread may have won the race; either client is the same.
+        let _ = self.inner.http.set(built);
+        self.inner.http.get().ok_or_else(|| Error::Protocol {
+            what: "HTTP client".to_owned(),
+            detail: "could not be initialised".to_owned(),
+        })
     }
 
     fn insecure(&self, r: &Reference) -> bool {
@@ -570,7 +602,7 @@ impl Client {
         let client = if req.insecure {
             &self.inner.http_insecure
         } else {
-            &self.inner.http
+            self.verifying_http()?
         };
         let max = if req.retry { policy.max_retries } else { 0 };
         let mut attempt = 0u32;

@@ -35,7 +35,8 @@ impl FileAnalyzer for SecretAnalyzer {
     fn version(&self) -> u32 {
         // 2: built-in keywords spelled exactly by a case-sensitive regex only count in
         // that case (cached layer results of version 1 may differ).
-        2
+        // 3: third-party paths (DEFAULT_ALLOW_PATHS) are skipped by default.
+        3
     }
 
     fn interest(&self, meta: &FileMeta<'_>) -> Interest {

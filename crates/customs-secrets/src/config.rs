@@ -23,7 +23,7 @@ use serde::Deserialize;
 use crate::Error;
 
 /// The secret-scanning configuration (all fields optional).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Rules added to the built-in ones.
@@ -35,6 +35,26 @@ pub struct Config {
     /// What never counts as a secret.
     #[serde(default)]
     pub allow: Allowlist,
+    /// Also skip the built-in third-party paths ([`crate::DEFAULT_ALLOW_PATHS`]: installed
+    /// language packages, vendored code, documentation, examples and tests). Default true;
+    /// set `default_allow_paths: false` to scan everything.
+    #[serde(default = "default_true")]
+    pub default_allow_paths: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            rules: Vec::new(),
+            disable: Vec::new(),
+            allow: Allowlist::default(),
+            default_allow_paths: true,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Config {

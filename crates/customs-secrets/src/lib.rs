@@ -57,7 +57,7 @@ pub use analyzer::SecretAnalyzer;
 pub use config::{Allowlist, Config, CustomRule};
 pub use error::Error;
 pub use image::{image_findings, scan_image_config, ConfigSecret, LayerSecret, ANALYZER_ID};
-pub use rule::{Rule, RuleSet};
+pub use rule::{Rule, RuleSet, DEFAULT_ALLOW_PATHS};
 pub use scan::{
     is_binary, redact, sha256_hex, shannon_entropy, ScanOptions, Scanner, SecretMatch,
     IGNORE_MARKER,

@@ -254,7 +254,7 @@ impl RuleSet {
                 .iter()
                 .filter_map(|s| Rule::from_spec(s).ok())
                 .collect(),
-            allow_paths: Vec::new(),
+            allow_paths: default_allow_paths(),
             allow_regexes: Vec::new(),
             allow_hashes: HashSet::new(),
         }
@@ -305,12 +305,15 @@ impl RuleSet {
             disabled.insert(id.as_str());
         }
         rules.retain(|r| !disabled.contains(r.id.as_str()));
-        let allow_paths = cfg
+        let mut allow_paths: Vec<regex::Regex> = cfg
             .allow
             .paths
             .iter()
             .map(|p| compile_path("config", p))
             .collect::<Result<_, _>>()?;
+        if cfg.default_allow_paths {
+            allow_paths.extend(default_allow_paths());
+        }
         let allow_regexes = cfg
             .allow
             .regexes
@@ -338,7 +341,8 @@ impl RuleSet {
         &self.rules
     }
 
-    /// Whether the configuration allowlists this path (such files are not scanned).
+    /// Whether the configuration (or the built-in third-party allowlist) allowlists this
+    /// path (such files are not scanned).
     pub fn is_path_allowed(&self, path: &str) -> bool {
         self.allow_paths.iter().any(|p| p.is_match(path))
     }
@@ -438,4 +442,28 @@ mod tests {
             Err(Error::TooMany { .. })
         ));
     }
+}
+
+/// Paths whose files are third-party code, documentation, examples or tests, skipped by
+/// default as Trivy's built-in allow rules do: their "keys" are documentation examples and
+/// test fixtures (hundreds of false alarms on an ordinary Python/Node image) and a secret
+/// leaked by the image's own build is not there. Matched against the path with or without
+/// its leading `/`.
+pub const DEFAULT_ALLOW_PATHS: &[&str] = &[
+    r"(^|/)node_modules/",
+    r"(^|/)(site|dist)-packages/",
+    r"(^|/)vendor/",
+    r"(^|/)go/pkg/mod/",
+    r"(^|/)\.cargo/registry/",
+    r"(^|/)gems/[^/]+/gems/",
+    // Files the distribution's packages install (libraries, shared data, headers).
+    r"^/?usr/(local/)?(share|include|lib|lib64)/",
+    r"(^|/)(tests?|testdata|__tests__|examples?|docs?)/",
+];
+
+fn default_allow_paths() -> Vec<regex::Regex> {
+    DEFAULT_ALLOW_PATHS
+        .iter()
+        .filter_map(|p| regex::Regex::new(p).ok())
+        .collect()
 }

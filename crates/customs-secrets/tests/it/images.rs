@@ -14,6 +14,12 @@ fn scanner() -> Scanner {
     Scanner::new(RuleSet::builtin(), ScanOptions::default())
 }
 
+/// Every path scanned: the built-in third-party allowlist switched off.
+fn scanner_everything() -> Scanner {
+    let cfg = customs_secrets::Config::from_yaml("default_allow_paths: false").unwrap();
+    Scanner::new(RuleSet::from_config(&cfg).unwrap(), ScanOptions::default())
+}
+
 /// Opens and walks a fixture with the secret analyzer; `None` when the data is absent.
 fn scan(
     file: &str,
@@ -24,10 +30,23 @@ fn scan(
     Vec<LayerSecret>,
     Vec<ConfigSecret>,
 )> {
+    scan_with(file, form, scanner())
+}
+
+fn scan_with(
+    file: &str,
+    form: &str,
+    file_scanner: Scanner,
+) -> Option<(
+    customs_image::Image,
+    WalkResult,
+    Vec<LayerSecret>,
+    Vec<ConfigSecret>,
+)> {
     let path = customs_test::shared_path(&format!("images/{file}"))?;
     let target = Target::parse(&format!("{form}:{}", path.display())).unwrap();
     let image = open(&target, &OpenOptions::default()).unwrap();
-    let analyzers: Vec<Box<dyn FileAnalyzer>> = vec![Box::new(SecretAnalyzer::new(scanner()))];
+    let analyzers: Vec<Box<dyn FileAnalyzer>> = vec![Box::new(SecretAnalyzer::new(file_scanner))];
     let walked = walk(&image, &analyzers, &WalkOptions::default()).unwrap();
     let files = image_findings(&walked.analysis);
     let config = scan_image_config(&scanner(), &image.config);
@@ -67,12 +86,8 @@ type Expected = (
     &'static str,
 );
 
-/// What the README plants in polyglot-app (layer numbers there are 1-based), plus the
-/// one extra: the Coveralls repository token that the `debug` 2.6.8 package really
-/// shipped in its npm tarball (`repo_token:` in `.coveralls.yml`). It is a real
-/// credential, not a false positive. `debug` is a dev dependency, so it exists only in
-/// layer 3 (index 2) and layer 4's opaque whiteout of `app/node_modules` (index 3)
-/// removes it.
+/// What the README plants in polyglot-app (layer numbers there are 1-based). With the
+/// built-in third-party allowlist switched off there is one extra ([`COVERALLS`]).
 const POLYGLOT: &[Expected] = &[
     (
         "/app/config/aws-credentials",
@@ -98,15 +113,21 @@ const POLYGLOT: &[Expected] = &[
         2,
         "MIIE",
     ),
-    (
-        "/app/node_modules/debug/.coveralls.yml",
-        "generic-token-assignment",
-        2,
-        Some(3),
-        1,
-        "",
-    ),
 ];
+
+/// The Coveralls repository token that the `debug` 2.6.8 package really shipped in its
+/// npm tarball (`repo_token:` in `.coveralls.yml`): a real credential, not a false
+/// positive, but third-party code under `node_modules`, which the default allowlist skips.
+/// `debug` is a dev dependency, so it exists only in layer 3 (index 2) and layer 4's
+/// opaque whiteout of `app/node_modules` (index 3) removes it.
+const COVERALLS: Expected = (
+    "/app/node_modules/debug/.coveralls.yml",
+    "generic-token-assignment",
+    2,
+    Some(3),
+    1,
+    "",
+);
 
 fn check_polyglot(form: &str, file: &str) {
     let Some((image, walked, files, config)) = scan(file, form) else {
@@ -141,12 +162,6 @@ fn check_polyglot(form: &str, file: &str) {
         .unwrap()
         .to_string()
         .starts_with("sha256:5c5145f5cfba"));
-    assert!(files[3]
-        .layer_diff_id
-        .as_ref()
-        .unwrap()
-        .to_string()
-        .starts_with("sha256:ce05081f791d"));
     if form == "oci-layout" {
         assert!(files[0]
             .layer_digest
@@ -176,6 +191,38 @@ fn check_polyglot(form: &str, file: &str) {
     let json = serde_json::to_string(&(&files, &config)).unwrap();
     assert!(!json.contains("customsTESTfake00001"));
     assert!(!json.contains("EXAMPLEKEY"));
+}
+
+#[test]
+fn third_party_paths_are_scanned_when_the_default_allowlist_is_off() {
+    let Some((_, _, files, _)) =
+        scan_with("polyglot-app.oci.tar", "oci-layout", scanner_everything())
+    else {
+        return;
+    };
+    let all = describe(&files, &[]);
+    assert_eq!(files.len(), POLYGLOT.len() + 1, "{all}");
+    let (path, rule, layer, removed_in, line, _) = COVERALLS;
+    let f = files
+        .iter()
+        .find(|f| f.path == path)
+        .expect("coveralls token");
+    assert_eq!(
+        (
+            f.secret.rule_id.as_str(),
+            f.layer_index,
+            f.removed_in,
+            f.secret.line
+        ),
+        (rule, layer, removed_in, line)
+    );
+    // README's short diffID of layer 3.
+    assert!(f
+        .layer_diff_id
+        .as_ref()
+        .unwrap()
+        .to_string()
+        .starts_with("sha256:ce05081f791d"));
 }
 
 #[test]
