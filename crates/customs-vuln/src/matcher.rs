@@ -589,6 +589,49 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, opts: &MatchOptions) -> M
     report
 }
 
+/// A stable merge sort that never panics whatever `cmp` answers. The standard
+/// sorts may panic when a comparison is not a total order, and Maven's
+/// `ComparableVersion`, which `customs-version` follows exactly, is not
+/// transitive on odd strings (found by the `version_compare` fuzz target):
+/// advisory data must not be able to crash a scan. On a total order the result
+/// is the usual sorted order.
+fn sort_any_order<T>(items: Vec<T>, cmp: &impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    let mut runs: Vec<Vec<T>> = items.into_iter().map(|x| vec![x]).collect();
+    while runs.len() > 1 {
+        let mut merged = Vec::with_capacity(runs.len().div_ceil(2));
+        let mut it = runs.into_iter();
+        while let Some(a) = it.next() {
+            merged.push(match it.next() {
+                Some(b) => merge_runs(a, b, cmp),
+                None => a,
+            });
+        }
+        runs = merged;
+    }
+    runs.pop().unwrap_or_default()
+}
+
+fn merge_runs<T>(a: Vec<T>, b: Vec<T>, cmp: &impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut a = a.into_iter().peekable();
+    let mut b = b.into_iter().peekable();
+    loop {
+        let take_b = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => cmp(y, x) == std::cmp::Ordering::Less,
+            (Some(_), None) => {
+                out.extend(a);
+                return out;
+            }
+            (None, _) => {
+                out.extend(b);
+                return out;
+            }
+        };
+        let next = if take_b { b.next() } else { a.next() };
+        out.extend(next);
+    }
+}
+
 /// The entries of one (namespace, package) key, prepared once per
 /// [`match_catalog`] call: every version in them is parsed once and interned
 /// into a sorted table per scheme, so evaluating an installed version costs
@@ -704,8 +747,9 @@ fn prepare(eco_scheme: Scheme, entries: Vec<crate::record::Entry>) -> PreparedKe
     let mut tables = Vec::with_capacity(raw.len());
     let mut renumber: Vec<(Scheme, Vec<Pos>)> = Vec::with_capacity(raw.len());
     for (scheme, list) in raw {
-        let mut order: Vec<usize> = (0..list.len()).collect();
-        order.sort_by(|a, b| list.get(*a).cmp(&list.get(*b)));
+        let order = sort_any_order((0..list.len()).collect(), &|a: &usize, b: &usize| {
+            list.get(*a).cmp(&list.get(*b))
+        });
         let mut map = vec![0; list.len()];
         let mut table: Vec<Version> = Vec::new();
         for i in order {
@@ -1123,7 +1167,9 @@ fn merge(pkg: &Package, l: &Lookup, hits: &[Hit], cache: &FxMap<u32, Advisory>) 
                 }
             }
         }
-        fixed.sort_by(|a, b| version::compare(l.scheme, a, b).unwrap_or_else(|| a.cmp(b)));
+        let fixed = sort_any_order(fixed, &|a: &String, b: &String| {
+            version::compare(l.scheme, a, b).unwrap_or_else(|| a.cmp(b))
+        });
         let mut cvss: Vec<CvssScore> = Vec::new();
         for a in &advisories {
             for c in &a.cvss {
@@ -1198,6 +1244,41 @@ fn merge(pkg: &Package, l: &Lookup, hits: &[Hit], cache: &FxMap<u32, Advisory>) 
         });
     }
     out
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::sort_any_order;
+
+    #[test]
+    fn sorts_like_the_standard_sort_on_a_total_order() {
+        let v: Vec<u32> = (0..1000).map(|i| (i * 7919) % 1013).collect();
+        let mut want = v.clone();
+        want.sort();
+        assert_eq!(sort_any_order(v, &|a: &u32, b: &u32| a.cmp(b)), want);
+    }
+
+    #[test]
+    fn survives_a_comparison_that_is_not_an_order() {
+        // Maven's order is not transitive on these (fuzz finding); a "comparison" that
+        // answers at random is worse still. Neither may panic or lose items.
+        let maven = ["9", "9.0.0nal", "9.0.0.CR0.37-02"];
+        let sorted = sort_any_order(maven.to_vec(), &|a: &&str, b: &&str| {
+            crate::version::compare(customs_version::Scheme::Maven, a, b)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        assert_eq!(sorted.len(), 3);
+        let noisy = sort_any_order((0..500u32).collect(), &|a: &u32, b: &u32| {
+            if (a ^ b).is_multiple_of(3) {
+                std::cmp::Ordering::Less
+            } else {
+                std::cmp::Ordering::Greater
+            }
+        });
+        let mut seen = noisy;
+        seen.sort_unstable();
+        assert_eq!(seen, (0..500).collect::<Vec<_>>());
+    }
 }
 
 #[cfg(test)]
