@@ -93,7 +93,7 @@ pub enum KeyError {
     #[error("unsupported cipher {0:?} (expected nacl/secretbox)")]
     UnsupportedCipher(String),
     /// scrypt parameters that are not a power-of-two `N` within bounds.
-    #[error("scrypt parameters N={n} r={r} p={p} are outside the accepted range (N a power of two up to 2^{MAX_SCRYPT_LOG_N}, r <= 32, p <= 16)")]
+    #[error("scrypt parameters N={n} r={r} p={p} are outside the accepted range (N a power of two up to 2^{MAX_SCRYPT_LOG_N}, r <= 8, p <= 4)")]
     KdfParams {
         /// `N`.
         n: u64,
@@ -285,7 +285,9 @@ fn malformed(
 
 fn derive_key(password: &[u8], salt: &[u8], n: u64, r: u32, p: u32) -> Result<[u8; 32], KeyError> {
     let bad = || KeyError::KdfParams { n, r, p };
-    if !n.is_power_of_two() || n < 2 || r == 0 || r > 32 || p == 0 || p > 16 {
+    // cosign writes N = 2^15 or 2^16, r = 8, p = 1. A hostile key file must not buy
+    // more than 4x that work (r = 32, p = 16 took 26 s and 325 MB under the fuzzer).
+    if !n.is_power_of_two() || n < 2 || r == 0 || r > 8 || p == 0 || p > 4 {
         return Err(bad());
     }
     let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| bad())?;
@@ -742,6 +744,22 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrypt_work_beyond_four_times_cosign_is_refused_before_deriving() {
+        // r = 32, p = 16 at N = 2^16 took 26 s under the fuzzer; it must fail at once.
+        for (n, r, p) in [
+            (1u64 << 16, 32u32, 16u32),
+            (1 << 16, 9, 1),
+            (1 << 16, 8, 5),
+            (1 << 17, 8, 1),
+        ] {
+            assert!(matches!(
+                derive_key(b"pw", &[0; 32], n, r, p),
+                Err(KeyError::KdfParams { .. })
+            ));
+        }
+    }
 
     #[test]
     fn p256_sign_verify_and_encrypted_round_trip() {
