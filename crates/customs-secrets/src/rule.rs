@@ -348,6 +348,30 @@ impl RuleSet {
     }
 }
 
+/// Paths whose files are third-party code, documentation, examples or tests, skipped by
+/// default as Trivy's built-in allow rules do: their "keys" are documentation examples and
+/// test fixtures (hundreds of false alarms on an ordinary Python/Node image) and a secret
+/// leaked by the image's own build is not there. Matched against the path with or without
+/// its leading `/`.
+pub const DEFAULT_ALLOW_PATHS: &[&str] = &[
+    r"(^|/)node_modules/",
+    r"(^|/)(site|dist)-packages/",
+    r"(^|/)vendor/",
+    r"(^|/)go/pkg/mod/",
+    r"(^|/)\.cargo/registry/",
+    r"(^|/)gems/[^/]+/gems/",
+    // Files the distribution's packages install (libraries, shared data, headers).
+    r"^/?usr/(local/)?(share|include|lib|lib64)/",
+    r"(^|/)(tests?|testdata|__tests__|examples?|docs?)/",
+];
+
+fn default_allow_paths() -> Vec<regex::Regex> {
+    DEFAULT_ALLOW_PATHS
+        .iter()
+        .filter_map(|p| regex::Regex::new(p).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,28 +466,4 @@ mod tests {
             Err(Error::TooMany { .. })
         ));
     }
-}
-
-/// Paths whose files are third-party code, documentation, examples or tests, skipped by
-/// default as Trivy's built-in allow rules do: their "keys" are documentation examples and
-/// test fixtures (hundreds of false alarms on an ordinary Python/Node image) and a secret
-/// leaked by the image's own build is not there. Matched against the path with or without
-/// its leading `/`.
-pub const DEFAULT_ALLOW_PATHS: &[&str] = &[
-    r"(^|/)node_modules/",
-    r"(^|/)(site|dist)-packages/",
-    r"(^|/)vendor/",
-    r"(^|/)go/pkg/mod/",
-    r"(^|/)\.cargo/registry/",
-    r"(^|/)gems/[^/]+/gems/",
-    // Files the distribution's packages install (libraries, shared data, headers).
-    r"^/?usr/(local/)?(share|include|lib|lib64)/",
-    r"(^|/)(tests?|testdata|__tests__|examples?|docs?)/",
-];
-
-fn default_allow_paths() -> Vec<regex::Regex> {
-    DEFAULT_ALLOW_PATHS
-        .iter()
-        .filter_map(|p| regex::Regex::new(p).ok())
-        .collect()
 }
