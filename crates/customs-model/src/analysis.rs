@@ -85,6 +85,26 @@ pub trait FileAnalyzer: Send + Sync {
     fn analyze(&self, meta: &FileMeta<'_>, content: &[u8]) -> Option<serde_json::Value>;
 }
 
+/// A shared analyzer is an analyzer: one instance can serve the walk and, through the
+/// other handle, work outside it (the secret scanner also scans the image config).
+impl<T: FileAnalyzer + ?Sized> FileAnalyzer for std::sync::Arc<T> {
+    fn id(&self) -> &'static str {
+        (**self).id()
+    }
+
+    fn version(&self) -> u32 {
+        (**self).version()
+    }
+
+    fn interest(&self, meta: &FileMeta<'_>) -> Interest {
+        (**self).interest(meta)
+    }
+
+    fn analyze(&self, meta: &FileMeta<'_>, content: &[u8]) -> Option<serde_json::Value> {
+        (**self).analyze(meta, content)
+    }
+}
+
 /// A layer as the post-passes see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRef {

@@ -14,45 +14,18 @@
 
 #![allow(missing_docs, clippy::print_stderr)]
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
-use customs_secrets::{is_binary, RuleSet, ScanOptions, Scanner};
+use customs_secrets::{RuleSet, ScanOptions, Scanner};
+
+mod common;
+use common::image_files;
 
 /// CPU time this thread has used (first field of `/proc/thread-self/schedstat`, ns).
 fn thread_cpu() -> Option<Duration> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
     Some(Duration::from_nanos(ns))
-}
-
-fn image_files(out: &mut Vec<(String, Vec<u8>)>) -> Option<()> {
-    for image in ["debian-bookworm-minbase.oci.tar", "polyglot-app.oci.tar"] {
-        let path = customs_test::shared_path(&format!("images/{image}"))?;
-        let mut outer = tar::Archive::new(std::fs::File::open(path).ok()?);
-        for entry in outer.entries().ok()? {
-            let mut entry = entry.ok()?;
-            let mut blob = Vec::new();
-            entry.read_to_end(&mut blob).ok()?;
-            if !blob.starts_with(&[0x1f, 0x8b]) {
-                continue;
-            }
-            let mut layer = tar::Archive::new(flate2::read::GzDecoder::new(&blob[..]));
-            for e in layer.entries().ok()? {
-                let mut e = e.ok()?;
-                if e.header().entry_type() != tar::EntryType::Regular {
-                    continue;
-                }
-                let name = e.path().ok()?.to_string_lossy().into_owned();
-                let mut data = Vec::new();
-                e.read_to_end(&mut data).ok()?;
-                if !data.is_empty() && data.len() <= 10 << 20 && !is_binary(&data) {
-                    out.push((name, data));
-                }
-            }
-        }
-    }
-    Some(())
 }
 
 fn osv_files(out: &mut Vec<(String, Vec<u8>)>) -> Option<()> {

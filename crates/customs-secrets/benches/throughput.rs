@@ -22,6 +22,9 @@ use std::io::Read;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use customs_secrets::{is_binary, RuleSet, ScanOptions, Scanner};
 
+mod common;
+use common::image_files;
+
 const TARGET: usize = 100 << 20;
 
 /// Deterministic source-like text: identifiers, keywords, comments, string literals, with
@@ -105,31 +108,7 @@ fn debian_text() -> Option<Vec<Vec<u8>>> {
 /// Every regular non-binary file of every layer of both fixture images, with its path.
 fn image_text() -> Option<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
-    for image in ["debian-bookworm-minbase.oci.tar", "polyglot-app.oci.tar"] {
-        let path = customs_test::shared_path(&format!("images/{image}"))?;
-        let mut outer = tar::Archive::new(std::fs::File::open(path).ok()?);
-        for entry in outer.entries().ok()? {
-            let mut entry = entry.ok()?;
-            let mut blob = Vec::new();
-            entry.read_to_end(&mut blob).ok()?;
-            if !blob.starts_with(&[0x1f, 0x8b]) {
-                continue;
-            }
-            let mut layer = tar::Archive::new(flate2::read::GzDecoder::new(&blob[..]));
-            for e in layer.entries().ok()? {
-                let mut e = e.ok()?;
-                if e.header().entry_type() != tar::EntryType::Regular {
-                    continue;
-                }
-                let name = e.path().ok()?.to_string_lossy().into_owned();
-                let mut data = Vec::new();
-                e.read_to_end(&mut data).ok()?;
-                if !data.is_empty() && data.len() <= 10 << 20 && !is_binary(&data) {
-                    files.push((name, data));
-                }
-            }
-        }
-    }
+    image_files(&mut files)?;
     Some(files)
 }
 

@@ -145,12 +145,7 @@ pub(crate) fn packages(args: PackagesArgs) -> anyhow::Result<ExitStatus> {
     let catalog = if let customs_image::Target::Sbom { path } =
         customs_image::Target::parse(&args.image.target)?
     {
-        let bytes = super::scan::read_bounded(&path, super::scan::MAX_SBOM_BYTES)?;
-        customs_sbom::read(&bytes)
-            .map_err(|e| {
-                anyhow::anyhow!(e).context(format!("cannot read SBOM {}", path.display()))
-            })?
-            .0
+        super::scan::read_sbom(&path)?.0
     } else {
         catalog_of(&args.image, args.output.quiet)?.1
     };

@@ -16,7 +16,7 @@ use crate::exit::{ExitStatus, UsageError};
 use crate::output::write_report;
 
 /// Largest SBOM file `scan sbom:FILE` reads.
-pub(crate) const MAX_SBOM_BYTES: u64 = 256 << 20;
+const MAX_SBOM_BYTES: u64 = 256 << 20;
 
 /// What was scanned, before findings are filtered and rendered.
 struct Gathered {
@@ -92,7 +92,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
                 Vec::new()
             };
             if let Some(secrets) = &secret_scanner {
-                analyzers.push(Box::new(SharedAnalyzer(secrets.clone())));
+                analyzers.push(Box::new(secrets.clone()));
             }
             let mut image_args = args.image.clone();
             // Cached layer results are keyed by analyzer id and version only, so results
@@ -106,21 +106,14 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
                 Catalog::default()
             };
             Gathered {
-                subject: subject_of_image(&image, &catalog),
+                subject: subject_of_image(&image, catalog.os.clone()),
                 catalog,
                 walked: Some((image, walked)),
             }
         }
     };
 
-    let mut report = customs_report::ScanReport::new(
-        customs_report::Tool {
-            name: "customs".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        super::catalog::now_rfc3339(),
-        gathered.subject,
-    );
+    let mut report = new_report(gathered.subject);
     report.package_count = gathered.catalog.packages.len();
     report
         .warnings
@@ -196,14 +189,7 @@ pub(crate) fn vulnerability_report(
     let (image, walked) =
         super::catalog::walk_image(image_args, quiet, &customs_catalog::analyzers())?;
     let catalog = super::catalog::assemble_catalog(&walked);
-    let mut report = customs_report::ScanReport::new(
-        customs_report::Tool {
-            name: "customs".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        super::catalog::now_rfc3339(),
-        subject_of_image(&image, &catalog),
-    );
+    let mut report = new_report(subject_of_image(&image, catalog.os.clone()));
     report.package_count = catalog.packages.len();
     report.warnings.extend(catalog.warnings.iter().cloned());
     report.database = Some(customs_report::DatabaseInfo::from(&db.status()));
@@ -373,10 +359,14 @@ fn read_ignore(
     Ok(Some(file))
 }
 
-fn gather_sbom(path: &Path) -> anyhow::Result<Gathered> {
+/// Reads an SBOM file (any format customs-sbom knows), bounded in size.
+pub(crate) fn read_sbom(path: &Path) -> anyhow::Result<(Catalog, Option<customs_sbom::Subject>)> {
     let bytes = read_bounded(path, MAX_SBOM_BYTES)?;
-    let (catalog, subject) = customs_sbom::read(&bytes)
-        .with_context(|| format!("cannot read SBOM {}", path.display()))?;
+    customs_sbom::read(&bytes).with_context(|| format!("cannot read SBOM {}", path.display()))
+}
+
+fn gather_sbom(path: &Path) -> anyhow::Result<Gathered> {
+    let (catalog, subject) = read_sbom(path)?;
     let mut s = customs_report::Subject {
         name: format!("sbom:{}", path.display()),
         kind: "sbom".into(),
@@ -396,7 +386,23 @@ fn gather_sbom(path: &Path) -> anyhow::Result<Gathered> {
     })
 }
 
-fn subject_of_image(image: &customs_image::Image, catalog: &Catalog) -> customs_report::Subject {
+/// An empty report by this program, created now.
+pub(crate) fn new_report(subject: customs_report::Subject) -> customs_report::ScanReport {
+    customs_report::ScanReport::new(
+        customs_report::Tool {
+            name: "customs".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        super::catalog::now_rfc3339(),
+        subject,
+    )
+}
+
+/// The report subject of an opened image (its SBOM subject, plus the detected OS).
+pub(crate) fn subject_of_image(
+    image: &customs_image::Image,
+    os: Option<customs_model::OsRelease>,
+) -> customs_report::Subject {
     let sbom_subject = super::catalog::subject(image);
     customs_report::Subject {
         name: sbom_subject.name,
@@ -408,7 +414,7 @@ fn subject_of_image(image: &customs_image::Image, catalog: &Catalog) -> customs_
         image_id: sbom_subject.image_id,
         manifest_digest: sbom_subject.manifest_digest,
         platform: sbom_subject.platform,
-        os: catalog.os.clone(),
+        os,
         layers: sbom_subject.layers,
     }
 }
@@ -466,34 +472,5 @@ fn misconfig_input(
             .collect(),
         files,
         base_layers: None,
-    }
-}
-
-/// One secret analyzer shared by the walk (file contents) and the config scan, so its
-/// rules are compiled once.
-pub(crate) struct SharedAnalyzer(pub(crate) std::sync::Arc<customs_secrets::SecretAnalyzer>);
-
-impl FileAnalyzer for SharedAnalyzer {
-    fn id(&self) -> &'static str {
-        self.0.id()
-    }
-
-    fn version(&self) -> u32 {
-        self.0.version()
-    }
-
-    fn interest(
-        &self,
-        meta: &customs_model::analysis::FileMeta<'_>,
-    ) -> customs_model::analysis::Interest {
-        self.0.interest(meta)
-    }
-
-    fn analyze(
-        &self,
-        meta: &customs_model::analysis::FileMeta<'_>,
-        content: &[u8],
-    ) -> Option<serde_json::Value> {
-        self.0.analyze(meta, content)
     }
 }

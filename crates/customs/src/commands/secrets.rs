@@ -26,31 +26,12 @@ pub(crate) fn run(args: SecretsArgs) -> anyhow::Result<ExitStatus> {
     let secrets = std::sync::Arc::new(customs_secrets::SecretAnalyzer::new(
         super::scan::secret_scanner(args.config.as_deref(), args.scan_binaries)?,
     ));
-    let analyzers: Vec<Box<dyn FileAnalyzer>> =
-        vec![Box::new(super::scan::SharedAnalyzer(secrets.clone()))];
+    let analyzers: Vec<Box<dyn FileAnalyzer>> = vec![Box::new(secrets.clone())];
     let mut image_args = args.image.clone();
     // Cached layer results are keyed by analyzer id and version only (see scan).
     image_args.no_cache |= args.config.is_some() || args.scan_binaries;
     let (image, walked) = super::catalog::walk_image(&image_args, args.output.quiet, &analyzers)?;
-    let sbom_subject = super::catalog::subject(&image);
-    let is_dir = matches!(image.target, Target::Dir { .. });
-    let subject = customs_report::Subject {
-        name: sbom_subject.name,
-        kind: if is_dir { "dir" } else { "image" }.into(),
-        image_id: sbom_subject.image_id,
-        manifest_digest: sbom_subject.manifest_digest,
-        platform: sbom_subject.platform,
-        os: None,
-        layers: sbom_subject.layers,
-    };
-    let mut report = customs_report::ScanReport::new(
-        customs_report::Tool {
-            name: "customs".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        super::catalog::now_rfc3339(),
-        subject,
-    );
+    let mut report = super::scan::new_report(super::scan::subject_of_image(&image, None));
     report.add_secrets(super::scan::image_secrets(
         secrets.scanner(),
         &image,
