@@ -12,6 +12,7 @@ use crate::Error;
 
 mod docker_archive;
 mod oci_layout;
+mod once;
 pub(crate) mod tar_index;
 
 pub(crate) use docker_archive::open_docker_archive;

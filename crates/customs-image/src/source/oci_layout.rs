@@ -90,6 +90,7 @@ impl BlobSource for OciStore {
                         }
                     }
                 })?;
+                let f = super::once::ReadOnce::whole(f).map_err(io_err(&p))?;
                 Ok(Box::new(BufReader::with_capacity(256 * 1024, f)))
             }
             Self::Tar(index, path) => {

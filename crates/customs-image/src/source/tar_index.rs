@@ -145,9 +145,11 @@ impl TarIndex {
         let m = self.get(name).ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
         })?;
-        let mut f = File::open(&self.path)?;
-        f.seek(SeekFrom::Start(m.offset))?;
-        Ok(BufReader::with_capacity(256 * 1024, f.take(m.size)))
+        let f = File::open(&self.path)?;
+        Ok(BufReader::with_capacity(
+            256 * 1024,
+            super::once::ReadOnce::range(f, m.offset, m.size)?,
+        ))
     }
 
     /// Reads a whole member, refusing members larger than `max`.
