@@ -5,6 +5,7 @@
 # this machine, and Trivy 0.59.1 listing packages on the same input. Then the
 # catalog with a warm layer cache (second run over one cache), and the small
 # minbase image: `customs sbom` (CycloneDX) against Trivy's CycloneDX run, cold.
+# Each cold figure is the median of RUNS runs (default 3; see bench-lib.sh).
 #
 #   bash scripts/bench-walk.sh LARGE.tar LARGE.oci.tar [TRIVY] [MINBASE.docker.tar.gz]
 set -euo pipefail
@@ -16,26 +17,22 @@ cargo build --release -q -p customs-image --example floor --manifest-path "$ROOT
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 CORES=$(nproc)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
-measure() { # label, command...
-    local label=$1; shift
-    drop
-    /usr/bin/time -f "%e %M" -o "$T/time" "$@" > /dev/null 2> "$T/err" || { cat "$T/err" >&2; return 1; }
-    read -r wall rss < "$T/time"
-    printf '%-34s %8.2f s %8.0f MB\n' "$label" "$wall" "$((rss / 1024))"
-}
+# shellcheck source=bench-lib.sh
+. "$ROOT/scripts/bench-lib.sh"
 echo "cores: $CORES"
 mkdir -p "$T/oci" && tar -xf "$OCI" -C "$T/oci"
 for form in docker oci; do
     if [ $form = docker ]; then input=$DOCKER; target="docker-archive:$DOCKER"; else input="$T/oci"; target="oci-layout:$OCI"; fi
-    drop
-    read -r floor1 bytes < <("$BIN/examples/floor" $form "$( [ $form = docker ] && echo "$DOCKER" || echo "$OCI")")
-    printf '%-34s %8.2f s  (single core %.2f s over %s bytes)\n' "floor $form (/$CORES cores)" "$(echo "$floor1 / $CORES" | bc -l)" "$floor1" "$bytes"
+    floor $form "$( [ $form = docker ] && echo "$DOCKER" || echo "$OCI")" "$BIN"
     measure "customs inspect $form" "$BIN/customs" inspect --no-cache -q --format json "$target"
+    echo "    = $(ratio "$MEDIAN" "$FLOOR") x the floor"
     measure "customs packages $form" "$BIN/customs" packages --no-cache -q --format json "$target"
+    ours=$MEDIAN
+    echo "    = $(ratio "$MEDIAN" "$FLOOR") x the floor"
     if [ -x "$TRIVY" ]; then
         measure "trivy list packages $form" "$TRIVY" image --input "$input" --cache-dir "$T/trivy-cache-$form" \
             --scanners license --list-all-pkgs --format json --skip-db-update --skip-java-db-update --offline-scan -q
+        echo "    customs packages is $(ratio "$MEDIAN" "$ours") x faster"
     fi
 done
 # Warm layer cache: the first run fills it, the second is measured (page cache
@@ -46,8 +43,10 @@ read -r wall rss < "$T/time"
 printf '%-34s %8.2f s %8.0f MB\n' "customs packages docker, warm cache" "$wall" "$((rss / 1024))"
 if [ -f "$MINBASE" ]; then
     measure "customs sbom cyclonedx minbase" "$BIN/customs" sbom --no-cache -q --format cyclonedx-json "docker-archive:$MINBASE"
+    ours=$MEDIAN
     if [ -x "$TRIVY" ]; then
         measure "trivy cyclonedx minbase" "$TRIVY" image --input "$MINBASE" --cache-dir "$T/trivy-cache-minbase" \
             --format cyclonedx --skip-db-update --skip-java-db-update --offline-scan -q
+        echo "    customs sbom is $(ratio "$MEDIAN" "$ours") x faster"
     fi
 fi
