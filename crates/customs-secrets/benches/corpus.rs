@@ -11,6 +11,11 @@
 //!
 //! `cargo bench -p customs-secrets --bench corpus` (prints one line per pass).
 //! `CUSTOMS_BENCH_PASSES=N` sets the passes (default 5); the best pass is reported.
+//! The CPU-time figures come from the scheduler's accounting, which on the build machine
+//! advances in 4 ms ticks: a pass of ~75 ms is only good to about 5%.
+//!
+//! Last figures (one run each, machine shared, load ~2.7 on 2 cores): 747 MB/s before the
+//! confirm checks and slim-only Teddy searchers, 981 MB/s after; 5 findings both times.
 
 #![allow(missing_docs, clippy::print_stderr)]
 

@@ -7,7 +7,9 @@ use customs_model::Severity;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::config::{Config, CustomRule};
-use crate::rules::{builtin::BUILTIN, Spec, DEFAULT_AFTER, DEFAULT_BEFORE, DOCS_AND_TESTS};
+use crate::rules::{
+    builtin::BUILTIN, Confirm, Spec, DEFAULT_AFTER, DEFAULT_BEFORE, DOCS_AND_TESTS,
+};
 use crate::{Error, Limits};
 
 /// One compiled secret rule.
@@ -47,6 +49,8 @@ pub struct Rule {
     pub(crate) generic: bool,
     /// Reject placeholder values.
     pub(crate) placeholders: bool,
+    /// Cheap check of a keyword hit before its window is scanned.
+    pub(crate) confirm: Confirm,
 }
 
 impl fmt::Debug for Rule {
@@ -168,6 +172,7 @@ impl Rule {
             multiline: spec.multiline,
             generic: spec.generic,
             placeholders: spec.placeholders,
+            confirm: spec.confirm,
         };
         rule.check_group()?;
         Ok(rule)
@@ -225,6 +230,7 @@ impl Rule {
             multiline: false,
             generic: false,
             placeholders: false,
+            confirm: Confirm::Always,
         };
         rule.check_group()?;
         Ok(rule)

@@ -9,6 +9,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::prefilter::KeywordIndex;
 use crate::rule::{Rule, RuleSet};
+use crate::rules::Confirm;
 
 /// A line containing this text is not scanned for findings (source trees).
 pub const IGNORE_MARKER: &str = "customs:ignore-secret";
@@ -203,7 +204,10 @@ impl Scanner {
                             continue;
                         }
                     }
-                    if !kw.case_ok(buf, start, exact) || !applies_to(ri) {
+                    if !kw.case_ok(buf, start, exact)
+                        || !confirmed(rule.confirm, buf, start, end)
+                        || !applies_to(ri)
+                    {
                         continue;
                     }
                     let w = window(buf, start, end, rule);
@@ -338,6 +342,64 @@ impl Scanner {
     }
 }
 
+/// Whether a keyword hit at `start..end` passes the rule's [`Confirm`] check. Every scan
+/// below is bounded, and a bound reached counts as a pass (the regex decides).
+fn confirmed(confirm: Confirm, buf: &[u8], start: usize, end: usize) -> bool {
+    match confirm {
+        Confirm::Always => true,
+        Confirm::UrlUserinfo => {
+            let rest = sub(buf, start, buf.len());
+            let scheme = rest
+                .iter()
+                .take(256)
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+                .count();
+            if scheme == 256 {
+                return true;
+            }
+            let Some(after) = rest.get(scheme..).and_then(|r| r.strip_prefix(b"://")) else {
+                return false;
+            };
+            let mut colon = false;
+            for (i, &b) in after.iter().enumerate() {
+                match b {
+                    b'@' => return colon,
+                    b':' => colon = true,
+                    b'/' => return false,
+                    _ if b.is_ascii_whitespace() || b == 0x0b => return false,
+                    _ if i >= 1024 => return true,
+                    _ => {}
+                }
+            }
+            false
+        }
+        Confirm::Assignment(max) => {
+            let rest = sub(buf, end, buf.len());
+            let run = rest
+                .iter()
+                .take(max + 1)
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+                .count();
+            if run > max {
+                return false;
+            }
+            let mut rest = rest.get(run..).unwrap_or_default();
+            if let [b'"' | b'\'', tail @ ..] = rest {
+                rest = tail;
+            }
+            for (i, &b) in rest.iter().enumerate() {
+                match b {
+                    b':' | b'=' => return true,
+                    b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c if i < 256 => {}
+                    _ if i >= 256 => return true,
+                    _ => return false,
+                }
+            }
+            false
+        }
+    }
+}
+
 /// Sorts `(rule, start, end)` windows and merges overlapping ones of the same rule.
 fn merge(ws: &mut Vec<(usize, usize, usize)>) {
     if ws.len() < 2 {
@@ -381,20 +443,23 @@ fn window(buf: &[u8], hit_start: usize, hit_end: usize, rule: &Rule) -> (usize, 
 /// 8 KiB.
 pub fn is_binary(content: &[u8]) -> bool {
     let head = content.get(..SNIFF_LEN).unwrap_or(content);
-    if memchr::memchr(0, head).is_some() {
-        return true;
-    }
-    // Branch-free per byte and counted in u8 lanes per 255-byte chunk, so the compiler
+    // One branch-free pass, counted in u8 lanes per 255-byte chunk, so the compiler
     // vectorises it: this runs on every file, and a byte-at-a-time count measured a
-    // quarter of the whole scan on small text files.
+    // quarter of the whole scan on small text files (a separate `memchr` for the NUL
+    // was a second pass over the same bytes).
     let mut control = 0usize;
     for chunk in head.chunks(255) {
         let mut n: u8 = 0;
+        let mut nul: u8 = 0;
         for &b in chunk {
             let c =
                 (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') & (b != 0x0c) & (b != 0x1b)
                     | (b == 0x7f);
             n = n.wrapping_add(u8::from(c));
+            nul |= u8::from(b == 0);
+        }
+        if nul != 0 {
+            return true;
         }
         control += usize::from(n);
     }
@@ -556,6 +621,87 @@ mod tests {
         assert!(looks_like_identifier(b"get_password"));
         assert!(looks_like_identifier(b"os.environ"));
         assert!(!looks_like_identifier(b"Zq8-NotReal-Lp2x"));
+    }
+
+    #[test]
+    fn url_userinfo_confirm() {
+        let ok = |text: &str, kw: &str| {
+            let start = text.find(kw).unwrap();
+            confirmed(
+                Confirm::UrlUserinfo,
+                text.as_bytes(),
+                start,
+                start + kw.len(),
+            )
+        };
+        assert!(ok("x https://u:p4ss@host/y", "https://"));
+        assert!(ok("postgresql+psycopg2://app:Zq8@db:5432/x", "postgres"));
+        assert!(ok("MONGODB+SRV://a:b@c", "MONGODB"));
+        assert!(ok("https://u:p@h", "://"));
+        assert!(!ok("see https://example.invalid/a@b", "https://"));
+        assert!(!ok("https://user@host", "https://"));
+        assert!(!ok("https://u:p", "https://"));
+        assert!(!ok("postgres is a database", "postgres"));
+        assert!(!ok("http://a b:c@d", "http://"));
+    }
+
+    #[test]
+    fn assignment_confirm() {
+        let ok = |text: &str, kw: &str| {
+            let start = text.find(kw).unwrap();
+            confirmed(
+                Confirm::Assignment(20),
+                text.as_bytes(),
+                start,
+                start + kw.len(),
+            )
+        };
+        assert!(ok("password = x", "password"));
+        assert!(ok("DB_PASSWORD_FILE:\"x\"", "PASSWORD"));
+        assert!(ok("'token' : x", "token"));
+        assert!(ok("token=>x", "token"));
+        assert!(!ok("the password is wrong", "password"));
+        assert!(!ok("token_aaaaaaaaaaaaaaaaaaaaa = x", "token"));
+        assert!(!ok("token", "token"));
+    }
+
+    /// The confirm checks must be necessary conditions: wherever a rule's regex matches
+    /// at a keyword, the check passes. Checked on every match of every confirmed rule's
+    /// regex in text built to match it in many ways.
+    #[test]
+    fn confirm_checks_never_reject_a_regex_match() {
+        let set = RuleSet::builtin();
+        let lines = [
+            "a=https://u:Zq8NotReal9@h.invalid/x",
+            "postgresql+psycopg2://app:Zq8NotReal9@db.invalid:5432/app",
+            "mysql://root:Zq8NotReal9@db.invalid",
+            "https://fake:Zq8NotReal9@git.fake.invalid",
+            "DB_PASSWORD=\"Zq8NotReal9Lp2x\"",
+            "client_secret = 'Zq8-NotReal9-Lp2x-77'",
+            "auth_token: Zq8NotReal9Lp2x7731",
+            "API_KEY=Zq8NotReal9Lp2x7731",
+            "my.pwd.value\t :  Zq8NotReal9Lp2x",
+            "secret_token_password='Zq8NotReal9Lp2x7731'",
+        ];
+        let mut checked = 0;
+        for rule in set.rules().iter().filter(|r| r.confirm != Confirm::Always) {
+            for line in lines {
+                let buf = line.as_bytes();
+                if !rule.regex.is_match(buf) {
+                    continue;
+                }
+                let lower = line.to_ascii_lowercase();
+                let passed = rule.keywords.iter().any(|kw| {
+                    let kw = kw.to_ascii_lowercase();
+                    lower
+                        .match_indices(&kw)
+                        .any(|(at, _)| confirmed(rule.confirm, buf, at, at + kw.len()))
+                });
+                assert!(passed, "{} rejects {line:?}", rule.id);
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "{checked}");
     }
 
     #[test]

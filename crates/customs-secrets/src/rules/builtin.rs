@@ -11,7 +11,7 @@
 
 use customs_model::Severity::{Critical, High, Low, Medium};
 
-use super::{r, Spec};
+use super::{r, Confirm, Spec};
 
 /// Window for a PEM block (a 4096-bit RSA key is about 3.3 KB).
 const PEM: usize = 32 * 1024;
@@ -203,16 +203,19 @@ pub(crate) static BUILTIN: &[Spec] = &[
     r("pgpass-password", "Password in a .pgpass file", High, &[],
         r"(?m)^[^:#\r\n]*:[^:\r\n]*:[^:\r\n]*:[^:\r\n]*:([^\r\n]+)$").group(1).path(r"(?:^|/)\.pgpass$").placeholders(),
     r("git-credentials", "Credentials in a .git-credentials file", High, &["://"],
-        r"[a-z][a-z0-9+.\-]*://[^:@/\s]+:([^@/\s]+)@[^\s/]+").group(1).path(r"(?:^|/)\.?git-credentials$").placeholders(),
+        r"[a-z][a-z0-9+.\-]*://[^:@/\s]+:([^@/\s]+)@[^\s/]+").group(1).path(r"(?:^|/)\.?git-credentials$").placeholders()
+        .confirm(Confirm::UrlUserinfo),
     r("database-url-password", "Password in a database connection URL", High,
         &["postgres", "mysql", "mariadb", "mongodb", "redis", "amqp", "mssql", "sqlserver", "oracle", "cockroach", "clickhouse"],
-        r#"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse)(?:\+[a-z0-9]+)?://[^:@/\s"'<>]{0,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]+"#).group(1).placeholders(),
+        r#"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse)(?:\+[a-z0-9]+)?://[^:@/\s"'<>]{0,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]+"#).group(1).placeholders()
+        .confirm(Confirm::UrlUserinfo),
     r("jdbc-url-password", "Password in a JDBC URL", High, &["jdbc:"],
         r#"(?i)\bjdbc:[a-z0-9]+:[^\s"'<>]*?[;?&]password=([^;&\s"'<>]{3,128})"#).group(1).placeholders(),
     r("connection-string-password", "Password in an ADO.NET-style connection string", High, &["password", "pwd"],
         r#"(?i)\b(?:server|data source|host)\s*=[^;"'\r\n]{1,128};[^"'\r\n]{0,256}?\b(?:password|pwd)\s*=\s*([^;"'\s]{3,128})"#).group(1).placeholders(),
     r("url-basic-auth", "Credentials embedded in an HTTP URL", Medium, &["http://", "https://"],
-        r#"(?i)\bhttps?://[^:@/\s"'<>]{1,64}:([^@/\s"'<>]{3,128})@[A-Za-z0-9.\-]+"#).group(1).placeholders(),
+        r#"(?i)\bhttps?://[^:@/\s"'<>]{1,64}:([^@/\s"'<>]{3,128})@[A-Za-z0-9.\-]+"#).group(1).placeholders()
+        .confirm(Confirm::UrlUserinfo),
     // ---- Other providers ----
     r("openai-api-key", "OpenAI API key", High, &["T3BlbkFJ"],
         r"\b(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,74}T3BlbkFJ[A-Za-z0-9_\-]{20,74})(?:[^A-Za-z0-9_\-]|$)").group(1),
@@ -274,11 +277,15 @@ pub(crate) static BUILTIN: &[Spec] = &[
         r"(?i)\bauthorization\x22?\s*[:=]\s*\x22?bearer\s+([A-Za-z0-9_\-.~+/]{20,}={0,2})").group(1).entropy(3.5).generic(),
     // ---- Generic assignments (last: specific rules win on the same bytes) ----
     r("generic-password-assignment", "Hard-coded password", Medium, &["password", "passwd", "pwd"],
-        r#"(?i)[\w.\-]{0,40}?(?:password|passwd|pwd)[\w.\-]{0,20}?["']?\s*(?::=|=>|[:=])\s*["']?([^\s"'`,;(){}\[\]<>\\]{8,128})(?:["'\s,;)}\]]|$)"#).group(1).entropy(3.0).generic(),
+        r#"(?i)[\w.\-]{0,40}?(?:password|passwd|pwd)[\w.\-]{0,20}?["']?\s*(?::=|=>|[:=])\s*["']?([^\s"'`,;(){}\[\]<>\\]{8,128})(?:["'\s,;)}\]]|$)"#).group(1).entropy(3.0).generic()
+        .confirm(Confirm::Assignment(20)),
     r("generic-secret-assignment", "Hard-coded secret", Medium, &["secret"],
-        r#"(?i)[\w.\-]{0,40}?secret[\w.\-]{0,20}?["']?\s*(?::=|=>|[:=])\s*["']?([^\s"'`,;(){}\[\]<>\\]{12,256})(?:["'\s,;)}\]]|$)"#).group(1).entropy(3.5).generic(),
+        r#"(?i)[\w.\-]{0,40}?secret[\w.\-]{0,20}?["']?\s*(?::=|=>|[:=])\s*["']?([^\s"'`,;(){}\[\]<>\\]{12,256})(?:["'\s,;)}\]]|$)"#).group(1).entropy(3.5).generic()
+        .confirm(Confirm::Assignment(20)),
     r("generic-token-assignment", "Hard-coded token", Medium, &["token"],
-        r#"(?i)[\w.\-]{0,40}?token[\w.\-]{0,20}?["']?\s*(?::=|=>|[:=])\s*["']?([^\s"'`,;(){}\[\]<>\\]{16,512})(?:["'\s,;)}\]]|$)"#).group(1).entropy(3.5).generic(),
+        r#"(?i)[\w.\-]{0,40}?token[\w.\-]{0,20}?["']?\s*(?::=|=>|[:=])\s*["']?([^\s"'`,;(){}\[\]<>\\]{16,512})(?:["'\s,;)}\]]|$)"#).group(1).entropy(3.5).generic()
+        .confirm(Confirm::Assignment(20)),
     r("generic-api-key-assignment", "Hard-coded API key", Medium, &["api_key", "apikey", "api-key", "api.key", "access_key", "accesskey", "access-key", "auth_key", "authkey"],
-        r#"(?i)[\w.\-]{0,40}?(?:api[_\-.]?key|access[_\-.]?key|auth[_\-.]?key)[\w.\-]{0,20}?["']?\s*(?::=|=>|[:=])\s*["']?([^\s"'`,;(){}\[\]<>\\]{16,256})(?:["'\s,;)}\]]|$)"#).group(1).entropy(3.5).generic(),
+        r#"(?i)[\w.\-]{0,40}?(?:api[_\-.]?key|access[_\-.]?key|auth[_\-.]?key)[\w.\-]{0,20}?["']?\s*(?::=|=>|[:=])\s*["']?([^\s"'`,;(){}\[\]<>\\]{16,256})(?:["'\s,;)}\]]|$)"#).group(1).entropy(3.5).generic()
+        .confirm(Confirm::Assignment(20)),
 ];

@@ -17,6 +17,25 @@ pub(crate) const DEFAULT_BEFORE: usize = 256;
 /// rules still apply there.
 pub(crate) const DOCS_AND_TESTS: &str = r"(?i)(?:\.(?:md|markdown|rst|adoc|txt|html?|ipynb)$|(?:^|/)(?:docs?|examples?|samples?|tests?|testdata|test_data|fixtures?|__tests__|spec)/|(?:^|/)(?:README|CHANGELOG|CHANGES|HISTORY|NEWS)[^/]*$|_test\.go$|\.test\.[jt]s$|(?:^|/)test_[^/]*\.py$)";
 
+/// A cheap necessary condition on the bytes at a keyword hit, checked before the rule's
+/// regex gets a window there. Each variant is exact for the regexes it is used with: a
+/// hit that fails it cannot be part of a match, so skipping its window loses nothing.
+/// It exists because some keywords are everywhere in ordinary text (`https://` in every
+/// advisory, `password` in prose) while their rules almost never match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Confirm {
+    /// No check: every hit gets a window.
+    Always,
+    /// URL with a password: from the hit, scheme characters (`[A-Za-z0-9+.-]`, such as
+    /// `postgresql+psycopg2`), then `://`, then a `:` and an `@` before any `/` or
+    /// whitespace (`://user:pass@host`). For keywords that start the scheme or are `://`.
+    UrlUserinfo,
+    /// Assignment: after the keyword at most this many `[A-Za-z0-9_.-]`, an optional
+    /// quote, blanks, then `:` or `=`. For keywords that are the literal the regex puts
+    /// right before `[\w.\-]{0,N}?["']?\s*(?::=|=>|[:=])`.
+    Assignment(usize),
+}
+
 /// A built-in rule as data. Built with [`r`] and the `const` modifiers below, so the
 /// table in [`builtin`] reads as one line per property.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +53,7 @@ pub(crate) struct Spec {
     pub(crate) multiline: bool,
     pub(crate) generic: bool,
     pub(crate) placeholders: bool,
+    pub(crate) confirm: Confirm,
 }
 
 /// A rule with the defaults: whole match is the secret, no entropy gate, single line.
@@ -58,6 +78,7 @@ pub(crate) const fn r(
         multiline: false,
         generic: false,
         placeholders: false,
+        confirm: Confirm::Always,
     }
 }
 
@@ -98,6 +119,11 @@ impl Spec {
     /// Placeholders (`changeme`, `${VAR}`, `<...>`) are rejected.
     pub(crate) const fn placeholders(mut self) -> Self {
         self.placeholders = true;
+        self
+    }
+    /// Keyword hits must pass this check before the regex runs (see [`Confirm`]).
+    pub(crate) const fn confirm(mut self, confirm: Confirm) -> Self {
+        self.confirm = confirm;
         self
     }
     /// A single-line rule whose lines may be long: look this many bytes past the keyword.
