@@ -474,11 +474,14 @@ impl<'a> EntryDispatcher<'a> {
         }
     }
 
-    /// Returns the records for one entry. `read` fills a buffer with content.
+    /// Returns the records for one entry. `read` puts the content at the
+    /// start of the buffer and returns its length; bytes after it are stale
+    /// content of earlier entries (the buffer is not cleared between entries,
+    /// so that reusing it costs no zeroing).
     fn dispatch(
         &mut self,
         meta: &FileMeta<'_>,
-        read: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
+        read: impl FnOnce(&mut Vec<u8>) -> io::Result<usize>,
         result: &mut LayerResult,
     ) -> io::Result<()> {
         self.wants.clear();
@@ -494,9 +497,9 @@ impl<'a> EntryDispatcher<'a> {
             return Ok(());
         }
         let mut have_content = false;
+        let mut content_len = 0;
         if any_content && meta.kind == EntryKind::Regular {
             if meta.size <= self.limits.max_file_bytes {
-                self.buf.clear();
                 let size = usize::try_from(meta.size).unwrap_or(usize::MAX);
                 if size > self.buf.capacity() {
                     // Free the old buffer before the bigger one is allocated
@@ -506,7 +509,7 @@ impl<'a> EntryDispatcher<'a> {
                         self.buf = Vec::with_capacity(size.max(BIG_BUFFER));
                     }
                 }
-                read(&mut self.buf)?;
+                content_len = read(&mut self.buf)?;
                 have_content = true;
             } else {
                 result.warnings.push(Warning::new(
@@ -522,7 +525,7 @@ impl<'a> EntryDispatcher<'a> {
         for (a, w) in self.analyzers.iter().zip(&self.wants) {
             let content: &[u8] = match w {
                 Interest::None => continue,
-                Interest::Content if have_content => &self.buf,
+                Interest::Content if have_content => self.buf.get(..content_len).unwrap_or(&[]),
                 Interest::Content if meta.kind == EntryKind::Regular => continue,
                 _ => &[],
             };
@@ -660,9 +663,17 @@ fn read_tar<R: Read + io::Seek>(
             .dispatch(
                 &meta,
                 |buf| {
-                    // Exactly the entry's bytes: only they touch memory.
-                    buf.resize(usize::try_from(content_size).unwrap_or(0), 0);
-                    entry.read_exact(buf)
+                    // Exactly the entry's bytes: only they touch memory, and
+                    // the buffer is zeroed only where it grows.
+                    let n = usize::try_from(content_size).unwrap_or(0);
+                    if buf.len() < n {
+                        buf.resize(n, 0);
+                    }
+                    let dest = buf.get_mut(..n).ok_or_else(|| {
+                        io::Error::new(io::ErrorKind::OutOfMemory, "content buffer")
+                    })?;
+                    entry.read_exact(dest)?;
+                    Ok(n)
                 },
                 result,
             )
@@ -781,7 +792,8 @@ fn walk_dir(
                 |buf| {
                     // Opened without following a symlink: `kind` is Regular here.
                     let f = std::fs::File::open(&read_path)?;
-                    f.take(limits.max_file_bytes).read_to_end(buf).map(|_| ())
+                    buf.clear();
+                    f.take(limits.max_file_bytes).read_to_end(buf)
                 },
                 &mut result,
             ) {
