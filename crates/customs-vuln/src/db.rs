@@ -168,6 +168,23 @@ fn index_key(namespace: &str, package: &str) -> String {
     k
 }
 
+/// `key.cmp(&index_key(namespace, package))` without building the key.
+fn cmp_index_key(key: &str, namespace: &str, package: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let key = key.as_bytes();
+    let head = key
+        .get(..namespace.len().min(key.len()))
+        .unwrap_or_default();
+    match head.cmp(namespace.as_bytes()) {
+        Ordering::Equal => {}
+        other => return other,
+    }
+    match key.get(namespace.len()..).unwrap_or_default().split_first() {
+        None => Ordering::Less,
+        Some((sep, rest)) => sep.cmp(&0).then_with(|| rest.cmp(package.as_bytes())),
+    }
+}
+
 impl DbBuilder {
     /// An empty builder.
     pub fn new() -> Self {
@@ -431,11 +448,12 @@ impl Database {
 
     /// Index entries for a package in a namespace (empty when none).
     pub fn entries(&self, namespace: &str, package: &str) -> Result<Vec<Entry>, DbError> {
-        let key = index_key(namespace, package);
+        // Compared in place: a scan looks up every package, most of them
+        // absent, and building each key string cost an allocation.
         let Ok(i) = self
             .index
             .keys
-            .binary_search_by(|(k, _, _)| k.as_str().cmp(&key))
+            .binary_search_by(|(k, _, _)| cmp_index_key(k, namespace, package))
         else {
             return Ok(Vec::new());
         };
@@ -534,6 +552,25 @@ pub fn rfc3339(secs: u64) -> String {
 mod tests {
     use super::*;
     use crate::record::{AdvisoryKind, Affected};
+
+    #[test]
+    fn index_keys_compare_in_place_as_built() {
+        let parts = ["", "a", "ab", "a\u{1}", "b", "PyPI", "PyPI\u{0}x", "é"];
+        for k1 in parts {
+            for k2 in parts {
+                let key = index_key(k1, k2);
+                for ns in parts {
+                    for pkg in parts {
+                        assert_eq!(
+                            cmp_index_key(&key, ns, pkg),
+                            key.cmp(&index_key(ns, pkg)),
+                            "{key:?} vs {ns:?}/{pkg:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     fn sample() -> DbBuilder {
         let mut b = DbBuilder::new();

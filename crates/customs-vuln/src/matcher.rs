@@ -6,6 +6,7 @@
 //! `alpine:v3.18`, `AlmaLinux:8`). Language packages are looked up in their
 //! OSV ecosystem. Hits whose IDs or aliases overlap become one [`Finding`].
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -228,11 +229,12 @@ pub struct MatchReport {
     pub packages_matched: usize,
 }
 
-/// How to look one package up.
-struct Lookup {
-    namespace: String,
-    name: String,
-    version: String,
+/// How to look one package up (borrowing from the package where it can:
+/// a catalog makes one lookup per package).
+struct Lookup<'a> {
+    namespace: Cow<'static, str>,
+    name: Cow<'a, str>,
+    version: &'a str,
     scheme: Scheme,
     os: bool,
     /// `version` parsed in `scheme` (set by [`lookup_for`]).
@@ -289,11 +291,11 @@ pub fn alpine_release(version_id: &str) -> Option<String> {
     Some(format!("v{major}.{minor}"))
 }
 
-fn lookup_for(
-    pkg: &Package,
+fn lookup_for<'a>(
+    pkg: &'a Package,
     os: Option<&OsRelease>,
     db: &Database,
-) -> Result<Lookup, UnmatchedReason> {
+) -> Result<Lookup<'a>, UnmatchedReason> {
     let lookup = match pkg.package_type {
         PackageType::Deb | PackageType::Apk | PackageType::Rpm => {
             let os = os.ok_or(UnmatchedReason::NoOsRelease)?;
@@ -318,11 +320,11 @@ fn lookup_for(
                         })?;
                     let source = pkg.source.as_ref();
                     Lookup {
-                        namespace: format!("debian:{codename}"),
-                        name: source.map_or_else(|| pkg.name.clone(), |s| s.name.clone()),
+                        namespace: format!("debian:{codename}").into(),
+                        name: source.map_or(pkg.name.as_str(), |s| s.name.as_str()).into(),
                         version: source
-                            .and_then(|s| s.version.clone())
-                            .unwrap_or_else(|| pkg.version.clone()),
+                            .and_then(|s| s.version.as_deref())
+                            .unwrap_or(pkg.version.as_str()),
                         scheme: Scheme::Dpkg,
                         os: true,
                         parsed: None,
@@ -338,12 +340,13 @@ fn lookup_for(
                             release: release(),
                         })?;
                     Lookup {
-                        namespace: format!("alpine:{rel}"),
+                        namespace: format!("alpine:{rel}").into(),
                         name: pkg
                             .source
                             .as_ref()
-                            .map_or_else(|| pkg.name.clone(), |s| s.name.clone()),
-                        version: pkg.version.clone(),
+                            .map_or(pkg.name.as_str(), |s| s.name.as_str())
+                            .into(),
+                        version: &pkg.version,
                         scheme: Scheme::Apk,
                         os: true,
                         parsed: None,
@@ -360,9 +363,9 @@ fn lookup_for(
                             release: release(),
                         })?;
                     Lookup {
-                        namespace: format!("AlmaLinux:{major}"),
-                        name: pkg.name.clone(),
-                        version: pkg.version.clone(),
+                        namespace: format!("AlmaLinux:{major}").into(),
+                        name: pkg.name.as_str().into(),
+                        version: &pkg.version,
                         scheme: Scheme::Rpm,
                         os: true,
                         parsed: None,
@@ -377,9 +380,13 @@ fn lookup_for(
             let scheme = version::scheme_for_ecosystem(eco)
                 .ok_or(UnmatchedReason::UnsupportedEcosystem { package_type: t })?;
             Lookup {
-                namespace: eco.to_owned(),
-                name: index_name(eco, &pkg.name),
-                version: pkg.version.clone(),
+                namespace: eco.into(),
+                name: if eco == "PyPI" {
+                    index_name(eco, &pkg.name).into()
+                } else {
+                    pkg.name.as_str().into()
+                },
+                version: &pkg.version,
                 scheme,
                 os: false,
                 parsed: None,
@@ -388,15 +395,15 @@ fn lookup_for(
     };
     if !db.has_namespace(&lookup.namespace) {
         return Err(UnmatchedReason::NoData {
-            namespace: lookup.namespace,
+            namespace: lookup.namespace.into_owned(),
         });
     }
     let mut lookup = lookup;
-    match version::parse(lookup.scheme, &lookup.version) {
+    match version::parse(lookup.scheme, lookup.version) {
         Some(v) => lookup.parsed = Some(v),
         None => {
             return Err(UnmatchedReason::UnparseableVersion {
-                version: lookup.version,
+                version: lookup.version.to_owned(),
             })
         }
     }
@@ -446,14 +453,363 @@ impl Hasher for FxHasher {
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// A raw hit before alias merging.
-#[derive(Clone)]
+/// A raw hit before alias merging. Hits of all lookups live in one
+/// [`Arena`]; texts stay in the [`PreparedKey`] and are cloned only into
+/// findings.
+#[derive(Clone, Copy)]
 struct Hit {
     advisory: u32,
+    /// Index of the entry in its [`PreparedKey`].
+    entry: u32,
     status: Status,
-    fixed: Vec<String>,
-    distro_severity: Option<(Severity, String)>,
+    /// Range of this hit's fixes in [`Arena::fixes`].
+    fixes: (u32, u32),
 }
+
+/// Where a fixed version's text is: (range, event) of an OSV entry, `(0, 0)`
+/// for the one fixed version of a Debian or Alpine entry.
+type Fix = (u32, u32);
+
+/// A vulnerability of one lookup: its [`GroupInfo`] number and the range of
+/// its hits (absolute indices into [`Arena::hits`]) in [`Arena::members`].
+#[derive(Clone, Copy)]
+struct Group {
+    info: usize,
+    members: (usize, usize),
+}
+
+/// Hits, fixes and groups of every lookup of one call, in flat vectors: a
+/// catalog makes tens of thousands of hits, and a few large vectors cost far
+/// less to fill and free than small ones per lookup.
+#[derive(Default)]
+struct Arena {
+    hits: Vec<Hit>,
+    fixes: Vec<Fix>,
+    groups: Vec<Group>,
+    members: Vec<u32>,
+}
+
+/// The outcome of one (namespace, name, version) lookup, shared by every
+/// package that makes the same lookup.
+struct Eval {
+    /// Index into the prepared keys.
+    key: usize,
+    /// Range in [`Arena::groups`], sorted by ID.
+    groups: (usize, usize),
+}
+
+/// A decoded advisory with its IDs (own ID, then aliases) interned as
+/// numbers, so alias merging compares integers instead of hashing strings.
+struct CachedAdvisory {
+    advisory: Advisory,
+    ids: Vec<u32>,
+}
+
+/// What a finding says that depends only on its advisories (in hit order):
+/// computed once per distinct advisory list and cloned into each finding,
+/// instead of re-deriving IDs, scores and text for every package.
+struct GroupInfo {
+    id: String,
+    aliases: Vec<String>,
+    cvss: Vec<CvssScore>,
+    /// Severity of the preferred CVSS score and where it comes from.
+    cvss_severity: Option<(Severity, String)>,
+    /// The first severity an advisory states, with its source text.
+    stated: Option<(Severity, String)>,
+    title: String,
+    description: String,
+    references: Vec<String>,
+    data_source: String,
+}
+
+/// Per-call state shared by all lookups: decoded advisories, interned IDs,
+/// the per-advisory-list finding data and scratch buffers.
+#[derive(Default)]
+struct Shared {
+    cache: FxMap<u32, CachedAdvisory>,
+    /// Advisory IDs and aliases → number (keys come from the database).
+    interned: FxMap<String, u32>,
+    infos: Vec<GroupInfo>,
+    info_of: FxMap<Vec<u32>, usize>,
+    pairs: Vec<(u32, u32)>,
+    parent: Vec<u32>,
+    group_of: Vec<u32>,
+    counts: Vec<u32>,
+    gid: Vec<u32>,
+    offsets: Vec<usize>,
+    fill: Vec<usize>,
+    key: Vec<u32>,
+}
+
+/// `u32` from a count that the database's 32-bit offsets already bound.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Shared {
+    /// Decodes advisory `n` into the cache unless it is there already.
+    fn load(&mut self, db: &Database, n: u32) -> Result<(), crate::db::DbError> {
+        if self.cache.contains_key(&n) {
+            return Ok(());
+        }
+        let advisory = db.advisory(n)?;
+        let mut ids = Vec::with_capacity(1 + advisory.aliases.len());
+        for id in std::iter::once(&advisory.id).chain(advisory.aliases.iter()) {
+            let next = to_u32(self.interned.len());
+            let k = match self.interned.get(id.as_str()) {
+                Some(k) => *k,
+                None => {
+                    self.interned.insert(id.clone(), next);
+                    next
+                }
+            };
+            ids.push(k);
+        }
+        self.cache.insert(n, CachedAdvisory { advisory, ids });
+        Ok(())
+    }
+
+    fn advisory(&self, n: u32) -> Option<&Advisory> {
+        self.cache.get(&n).map(|c| &c.advisory)
+    }
+
+    /// Groups the hits `start..` of the arena: hits whose advisories share an
+    /// ID (directly or through others) are one vulnerability. Groups are
+    /// appended to the arena, sorted by primary ID; returns their range.
+    fn group(&mut self, arena: &mut Arena, start: usize) -> (usize, usize) {
+        fn root(parent: &mut [u32], mut i: u32) -> u32 {
+            while let Some(&p) = parent.get(i as usize) {
+                if p == i {
+                    break;
+                }
+                // Path halving.
+                let gp = parent.get(p as usize).copied().unwrap_or(p);
+                if let Some(x) = parent.get_mut(i as usize) {
+                    *x = gp;
+                }
+                i = gp;
+            }
+            i
+        }
+        let hits = arena.hits.get(start..).unwrap_or_default();
+        let n = hits.len();
+        // Union-find: hits listing the same interned ID are adjacent once
+        // the (ID, hit) pairs are sorted.
+        self.pairs.clear();
+        for (i, h) in hits.iter().enumerate() {
+            if let Some(a) = self.cache.get(&h.advisory) {
+                self.pairs.extend(a.ids.iter().map(|id| (*id, to_u32(i))));
+            }
+        }
+        self.pairs.sort_unstable();
+        self.parent.clear();
+        self.parent.extend((0..n).map(to_u32));
+        for w in self.pairs.windows(2) {
+            if let [(a, i), (b, j)] = w {
+                if a == b {
+                    let (x, y) = (root(&mut self.parent, *i), root(&mut self.parent, *j));
+                    if x != y {
+                        if let Some(px) = self.parent.get_mut(x.max(y) as usize) {
+                            *px = x.min(y);
+                        }
+                    }
+                }
+            }
+        }
+        // Groups numbered in order of their first hit; members in hit order
+        // (a counting sort by group number).
+        const NONE: u32 = u32::MAX;
+        self.group_of.clear();
+        self.group_of.resize(n, NONE);
+        self.counts.clear();
+        self.gid.clear();
+        for (i, h) in hits.iter().enumerate() {
+            if !self.cache.contains_key(&h.advisory) {
+                self.gid.push(NONE);
+                continue;
+            }
+            let r = root(&mut self.parent, to_u32(i));
+            let g = match self.group_of.get_mut(r as usize) {
+                Some(slot) if *slot == NONE => {
+                    *slot = to_u32(self.counts.len());
+                    self.counts.push(0);
+                    *slot
+                }
+                Some(slot) => *slot,
+                None => NONE,
+            };
+            if let Some(c) = self.counts.get_mut(g as usize) {
+                *c += 1;
+            }
+            self.gid.push(g);
+        }
+        let mut total = arena.members.len();
+        self.offsets.clear();
+        for c in &self.counts {
+            self.offsets.push(total);
+            total += *c as usize;
+        }
+        arena.members.resize(total, 0);
+        self.fill.clear();
+        self.fill.extend_from_slice(&self.offsets);
+        for (i, g) in self.gid.iter().enumerate() {
+            if let Some(at) = self.fill.get_mut(*g as usize) {
+                if let Some(m) = arena.members.get_mut(*at) {
+                    *m = to_u32(start + i);
+                }
+                *at += 1;
+            }
+        }
+        let first_group = arena.groups.len();
+        for (g, from) in self.offsets.iter().enumerate() {
+            let to = self.fill.get(g).copied().unwrap_or(*from);
+            let members = arena.members.get(*from..to).unwrap_or_default();
+            self.key.clear();
+            self.key.extend(
+                members
+                    .iter()
+                    .filter_map(|m| arena.hits.get(*m as usize))
+                    .map(|h| h.advisory),
+            );
+            let info = match self.info_of.get(self.key.as_slice()) {
+                Some(i) => *i,
+                None => {
+                    let Some(info) = self.group_info(&self.key) else {
+                        continue;
+                    };
+                    self.infos.push(info);
+                    self.info_of.insert(self.key.clone(), self.infos.len() - 1);
+                    self.infos.len() - 1
+                }
+            };
+            arena.groups.push(Group {
+                info,
+                members: (*from, to),
+            });
+        }
+        // IDs are unique per lookup (groups sharing one would be one group).
+        if let Some(groups) = arena.groups.get_mut(first_group..) {
+            groups.sort_unstable_by(|a, b| self.info_id(a.info).cmp(self.info_id(b.info)));
+        }
+        (first_group, arena.groups.len())
+    }
+
+    fn info_id(&self, i: usize) -> &str {
+        self.infos.get(i).map_or("", |g| g.id.as_str())
+    }
+
+    /// The advisory-only part of a finding for these advisories (hit order).
+    fn group_info(&self, advisories: &[u32]) -> Option<GroupInfo> {
+        let advisories: Vec<&Advisory> = advisories
+            .iter()
+            .filter_map(|n| self.advisory(*n))
+            .collect();
+        let mut ids: BTreeSet<&str> = BTreeSet::new();
+        for a in &advisories {
+            ids.insert(&a.id);
+            ids.extend(a.aliases.iter().map(String::as_str));
+        }
+        // Sorted set: the first of the best rank is the smallest.
+        let primary = ids.iter().copied().min_by_key(|id| id_rank(id))?;
+        let aliases: Vec<String> = ids
+            .iter()
+            .filter(|i| **i != primary)
+            .map(|i| (*i).to_owned())
+            .collect();
+        let mut cvss: Vec<CvssScore> = Vec::new();
+        for a in &advisories {
+            for c in &a.cvss {
+                if !cvss.iter().any(|x| x.vector == c.vector) {
+                    cvss.push(c.clone());
+                }
+            }
+        }
+        let best_cvss = cvss.iter().min_by(|a, b| {
+            cvss_rank(a.version).cmp(&cvss_rank(b.version)).then(
+                b.base_score
+                    .partial_cmp(&a.base_score)
+                    .unwrap_or(Ordering::Equal),
+            )
+        });
+        let cvss_severity = best_cvss.map(|c| {
+            let src = advisories
+                .iter()
+                .find(|a| a.cvss.iter().any(|x| x.vector == c.vector))
+                .map(|a| a.data_source.as_str())
+                .unwrap_or("");
+            (
+                c.severity(),
+                format!("CVSS {} base score {:.1} ({src})", c.version, c.base_score),
+            )
+        });
+        let stated = advisories.iter().find_map(|a| {
+            a.stated_severity
+                .map(|s| (s, format!("database_specific.severity ({})", a.data_source)))
+        });
+        let first = |f: fn(&Advisory) -> &str| {
+            advisories
+                .iter()
+                .map(|a| f(a))
+                .find(|s| !s.is_empty())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let mut references: Vec<String> = Vec::new();
+        for a in &advisories {
+            for r in &a.references {
+                if references.len() < 16 && !references.contains(r) {
+                    references.push(r.clone());
+                }
+            }
+        }
+        let sources: BTreeSet<&str> = advisories.iter().map(|a| a.data_source.as_str()).collect();
+        Some(GroupInfo {
+            id: primary.to_owned(),
+            aliases,
+            cvss,
+            cvss_severity,
+            stated,
+            title: first(|a| &a.title),
+            description: first(|a| &a.description),
+            references,
+            data_source: sources.into_iter().collect::<Vec<_>>().join(","),
+        })
+    }
+}
+
+/// Writes a hash-map key for several strings into `k` (a reused buffer, so
+/// lookups that hit allocate nothing): each part but the last is
+/// length-prefixed, so no two different tuples make the same key.
+fn tuple_key<'k>(k: &'k mut String, parts: &[&str]) -> &'k str {
+    use std::fmt::Write as _;
+    k.clear();
+    let (last, init) = parts.split_last().unwrap_or((&"", &[]));
+    for p in init {
+        let _ = write!(k, "{}:", p.len());
+        k.push_str(p);
+    }
+    k.push_str(last);
+    k
+}
+
+/// Keeps the elements of `v[start..]` for which `keep` holds, in order.
+fn retain_from<T: Copy>(v: &mut Vec<T>, start: usize, keep: impl Fn(&T) -> bool) {
+    let mut w = start;
+    for r in start..v.len() {
+        let Some(x) = v.get(r).copied() else { break };
+        if keep(&x) {
+            if let Some(slot) = v.get_mut(w) {
+                *slot = x;
+            }
+            w += 1;
+        }
+    }
+    v.truncate(w);
+}
+
+/// A package with findings: (position in the catalog, index of its
+/// [`Eval`], version scheme, whether it is an OS package).
+type Planned = (usize, usize, Scheme, bool);
 
 /// Matches every package of `catalog` against `db`.
 pub fn match_catalog(db: &Database, catalog: &Catalog, opts: &MatchOptions) -> MatchReport {
@@ -474,16 +830,21 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, opts: &MatchOptions) -> M
             ));
         }
     }
-    let mut cache: FxMap<u32, Advisory> = FxMap::default();
+    let packages = catalog.packages.len();
+    let mut shared = Shared::default();
+    let mut arena = Arena::default();
     // Identical (namespace, name, version) lookups (the same library in many
-    // places) are evaluated once.
-    let mut memo: HashMap<(String, String, String), Vec<Hit>> = HashMap::new();
+    // places) are evaluated once: key → index into `evals`.
+    let mut memo: HashMap<String, usize> = HashMap::with_capacity(packages);
+    let mut evals: Vec<Eval> = Vec::with_capacity(packages);
     // Each (namespace, package) key is decoded and its versions parsed once
     // per call: a catalog often holds many versions of one package (and the
     // same package in many places), and parsing dominated matching.
-    let mut prepared: HashMap<(String, String), PreparedKey> = HashMap::new();
-    // (position in the catalog, its findings sorted by ID).
-    let mut per_package: Vec<(usize, Vec<Finding>)> = Vec::new();
+    let mut key_of: HashMap<String, usize> = HashMap::with_capacity(packages);
+    let mut keys: Vec<PreparedKey> = Vec::new();
+    // Packages with findings: (position in the catalog, eval, scheme, OS package).
+    let mut planned: Vec<Planned> = Vec::new();
+    let (mut memo_buf, mut key_buf) = (String::new(), String::new());
     for (pkg_index, pkg) in catalog.packages.iter().enumerate() {
         let unmatched = |reason| Unmatched {
             package_id: pkg.id.clone(),
@@ -500,93 +861,212 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, opts: &MatchOptions) -> M
             }
         };
         report.packages_matched += 1;
-        let key = (
-            lookup.namespace.clone(),
-            lookup.name.clone(),
-            lookup.version.clone(),
+        let memo_key = tuple_key(
+            &mut memo_buf,
+            &[&lookup.namespace, &lookup.name, lookup.version],
         );
-        let hits = match memo.entry(key) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                let pkey = (lookup.namespace.clone(), lookup.name.clone());
-                let entries = match prepared.entry(pkey) {
-                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        match db.entries(&lookup.namespace, &lookup.name) {
-                            Ok(e) => v.insert(prepare(lookup.scheme, e)),
-                            Err(e) => {
-                                let message = e.to_string();
-                                report
-                                    .unmatched
-                                    .push(unmatched(UnmatchedReason::DatabaseError { message }));
-                                continue;
-                            }
+        let eval = match memo.get(memo_key) {
+            Some(e) => *e,
+            None => {
+                let pkey = tuple_key(&mut key_buf, &[&lookup.namespace, &lookup.name]);
+                let k = match key_of.get(pkey) {
+                    Some(k) => *k,
+                    None => match db.entries(&lookup.namespace, &lookup.name) {
+                        Ok(e) => {
+                            keys.push(prepare(lookup.scheme, e));
+                            key_of.insert(pkey.to_owned(), keys.len() - 1);
+                            keys.len() - 1
                         }
-                    }
+                        Err(e) => {
+                            let message = e.to_string();
+                            report
+                                .unmatched
+                                .push(unmatched(UnmatchedReason::DatabaseError { message }));
+                            continue;
+                        }
+                    },
                 };
-                let mut installed = Installed::new(&lookup, &entries.tables);
-                let mut hits: Vec<Hit> = entries
-                    .entries
-                    .iter()
-                    .filter_map(|e| evaluate(&lookup, &mut installed, e, opts))
-                    .collect();
+                let Some(key) = keys.get(k) else {
+                    continue;
+                };
+                let start = arena.hits.len();
+                let mut installed = Installed::new(&lookup, &key.tables);
+                for (i, e) in key.entries.iter().enumerate() {
+                    if let Some(h) = evaluate(&lookup, &mut installed, i, e, opts, &mut arena.fixes)
+                    {
+                        arena.hits.push(h);
+                    }
+                }
                 let mut failed = None;
-                for h in &hits {
-                    if let std::collections::hash_map::Entry::Vacant(v) = cache.entry(h.advisory) {
-                        match db.advisory(h.advisory) {
-                            Ok(a) => {
-                                v.insert(a);
-                            }
-                            Err(e) => failed = Some(e.to_string()),
-                        }
+                for h in arena.hits.get(start..).unwrap_or_default() {
+                    if let Err(e) = shared.load(db, h.advisory) {
+                        failed = Some(e.to_string());
                     }
                 }
                 if let Some(message) = failed {
+                    arena.hits.truncate(start);
                     report
                         .unmatched
                         .push(unmatched(UnmatchedReason::DatabaseError { message }));
                     continue;
                 }
-                hits.retain(|h| {
-                    cache.get(&h.advisory).is_some_and(|a| {
+                retain_from(&mut arena.hits, start, |h| {
+                    shared.advisory(h.advisory).is_some_and(|a| {
                         opts.include_informational || a.kind == AdvisoryKind::Vulnerability
                     })
                 });
-                slot.insert(hits)
+                let groups = shared.group(&mut arena, start);
+                evals.push(Eval { key: k, groups });
+                memo.insert(memo_key.to_owned(), evals.len() - 1);
+                evals.len() - 1
             }
         };
-        if hits.is_empty() {
-            continue;
+        if evals.get(eval).is_some_and(|e| e.groups.1 > e.groups.0) {
+            planned.push((pkg_index, eval, lookup.scheme, lookup.os));
         }
-        let mut found = merge(pkg, &lookup, hits, &cache);
-        found.sort_by(|a, b| a.id.cmp(&b.id));
-        per_package.push((pkg_index, found));
     }
-    // Sort by (package ID, finding ID) without moving the large findings
-    // around: order packages, then concatenate (each is sorted by ID; equal
-    // package IDs are merged and re-sorted).
-    per_package.sort_by(|(a, _), (b, _)| {
-        let id = |i: &usize| catalog.packages.get(*i).map(|p| p.id.as_str());
-        id(a).cmp(&id(b)).then(a.cmp(b))
-    });
-    let total = per_package.iter().map(|(_, f)| f.len()).sum();
-    report.findings.reserve(total);
-    let mut run_start = 0;
-    let mut run_id: Option<&str> = None;
-    for (i, found) in per_package {
-        let id = catalog.packages.get(i).map(|p| p.id.as_str());
-        if id != run_id {
-            run_start = report.findings.len();
-            run_id = id;
-            report.findings.extend(found);
-        } else {
-            report.findings.extend(found);
-            if let Some(run) = report.findings.get_mut(run_start..) {
-                run.sort_by(|a, b| a.id.cmp(&b.id));
+    // Findings sorted by (package ID, finding ID), planned before any is
+    // built so each is built once, in place: order the packages, then list
+    // their vulnerabilities (each package's are sorted by ID; packages with
+    // equal IDs are merged and re-sorted, stably).
+    let package_id = |i: usize| catalog.packages.get(i).map(|p| p.id.as_str());
+    planned.sort_by(|a, b| package_id(a.0).cmp(&package_id(b.0)).then(a.0.cmp(&b.0)));
+    let groups_of = |eval: usize| {
+        evals
+            .get(eval)
+            .and_then(|e| arena.groups.get(e.groups.0..e.groups.1))
+            .unwrap_or_default()
+    };
+    let mut order: Vec<(&Planned, &Group)> = Vec::new();
+    for run in planned.chunk_by(|a, b| package_id(a.0) == package_id(b.0)) {
+        let start = order.len();
+        for p in run {
+            order.extend(groups_of(p.1).iter().map(|g| (p, g)));
+        }
+        if run.len() > 1 {
+            if let Some(tail) = order.get_mut(start..) {
+                tail.sort_by(|(_, a), (_, b)| shared.info_id(a.info).cmp(shared.info_id(b.info)));
             }
         }
     }
+    report.findings.reserve_exact(order.len());
+    for ((pkg_index, eval, scheme, os), group) in order {
+        let (Some(pkg), Some(key), Some(info), Some(members)) = (
+            catalog.packages.get(*pkg_index),
+            evals.get(*eval).and_then(|e| keys.get(e.key)),
+            shared.infos.get(group.info),
+            arena.members.get(group.members.0..group.members.1),
+        ) else {
+            continue;
+        };
+        let hits = members.iter().filter_map(|m| arena.hits.get(*m as usize));
+        report
+            .findings
+            .push(finding(pkg, info, key, hits, &arena.fixes, *scheme, *os));
+    }
     report
+}
+
+/// The text of a fixed version a hit refers to.
+fn fix_text(key: &PreparedKey, entry: u32, (range, event): Fix) -> Option<&str> {
+    match &key.entries.get(entry as usize)?.affected {
+        PreparedAffected::Osv { ranges, .. } => {
+            match ranges.get(range as usize)?.events.get(event as usize)? {
+                (_, _, Event::Fixed(v)) => Some(v),
+                _ => None,
+            }
+        }
+        PreparedAffected::Debian {
+            status: DebianStatus::Resolved { fixed_version },
+            ..
+        } => Some(fixed_version),
+        PreparedAffected::Debian { .. } => None,
+        PreparedAffected::Alpine { fixed, .. } => Some(fixed),
+    }
+}
+
+/// The Debian urgency of a hit's entry as a severity, and the urgency text.
+fn distro_severity(key: &PreparedKey, entry: u32) -> Option<(Severity, &str)> {
+    match &key.entries.get(entry as usize)?.affected {
+        PreparedAffected::Debian { urgency, .. } => {
+            let severity = match urgency.as_str() {
+                "" | "not yet assigned" | "end-of-life" => Severity::Unknown,
+                u => u.parse().unwrap_or(Severity::Unknown),
+            };
+            Some((severity, urgency))
+        }
+        _ => None,
+    }
+}
+
+/// Builds one finding of `pkg` from its advisory data and the hits merged into it.
+fn finding<'a>(
+    pkg: &Package,
+    info: &GroupInfo,
+    key: &PreparedKey,
+    mut hits: impl Iterator<Item = &'a Hit> + Clone,
+    fixes: &[Fix],
+    scheme: Scheme,
+    os: bool,
+) -> Finding {
+    let status = hits
+        .clone()
+        .map(|h| h.status)
+        .min()
+        .unwrap_or(Status::Unfixed);
+    // Sized for the usual case of no duplicates (most findings have one fix).
+    let count = hits
+        .clone()
+        .map(|h| h.fixes.1.saturating_sub(h.fixes.0))
+        .sum::<u32>();
+    let mut fixed: Vec<String> = Vec::with_capacity(count as usize);
+    for h in hits.clone() {
+        let mine = fixes
+            .get(h.fixes.0 as usize..h.fixes.1 as usize)
+            .unwrap_or_default();
+        for f in mine.iter().filter_map(|f| fix_text(key, h.entry, *f)) {
+            if !fixed.iter().any(|x| x == f) {
+                fixed.push(f.to_owned());
+            }
+        }
+    }
+    let fixed = sort_any_order(fixed, &|a: &String, b: &String| {
+        version::compare(scheme, a, b).unwrap_or_else(|| a.cmp(b))
+    });
+    let distro = hits
+        .find_map(|h| distro_severity(key, h.entry))
+        .map(|(s, urgency)| {
+            let urgency = if urgency.is_empty() { "none" } else { urgency };
+            (s, format!("debian-tracker urgency ({urgency})"))
+        });
+    let (severity, severity_source) = match (distro, &info.cvss_severity, &info.stated) {
+        (Some((s, src)), _, _) if os && s != Severity::Unknown => (s, src),
+        (_, Some((s, src)), _) => (*s, src.clone()),
+        (_, None, Some((s, src))) => (*s, src.clone()),
+        (Some((s, src)), None, None) => (s, src),
+        _ => (Severity::Unknown, "none".to_owned()),
+    };
+    Finding {
+        id: info.id.clone(),
+        aliases: info.aliases.clone(),
+        package_id: pkg.id.clone(),
+        package_name: pkg.name.clone(),
+        package_type: pkg.package_type,
+        package_purl: pkg.purl.clone(),
+        installed_version: pkg.version.clone(),
+        fixed_versions: fixed,
+        status,
+        severity,
+        severity_source,
+        cvss: info.cvss.clone(),
+        title: info.title.clone(),
+        description: info.description.clone(),
+        references: info.references.clone(),
+        locations: pkg.locations.clone(),
+        data_source: info.data_source.clone(),
+        suppressed: None,
+        vex_status: None,
+    }
 }
 
 /// A stable merge sort that never panics whatever `cmp` answers. The standard
@@ -596,40 +1076,64 @@ pub fn match_catalog(db: &Database, catalog: &Catalog, opts: &MatchOptions) -> M
 /// advisory data must not be able to crash a scan. On a total order the result
 /// is the usual sorted order.
 fn sort_any_order<T>(items: Vec<T>, cmp: &impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
-    let mut runs: Vec<Vec<T>> = items.into_iter().map(|x| vec![x]).collect();
-    while runs.len() > 1 {
-        let mut merged = Vec::with_capacity(runs.len().div_ceil(2));
-        let mut it = runs.into_iter();
-        while let Some(a) = it.next() {
-            merged.push(match it.next() {
-                Some(b) => merge_runs(a, b, cmp),
-                None => a,
-            });
+    if items.len() < 2 {
+        return items;
+    }
+    let swap = match items.as_slice() {
+        [a, b] => Some(cmp(b, a) == std::cmp::Ordering::Less),
+        _ => None,
+    };
+    if let Some(swap) = swap {
+        // The usual case past one item (two fixed versions): one comparison.
+        let mut items = items;
+        if swap {
+            items.swap(0, 1);
         }
-        runs = merged;
+        return items;
     }
-    runs.pop().unwrap_or_default()
-}
-
-fn merge_runs<T>(a: Vec<T>, b: Vec<T>, cmp: &impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let mut a = a.into_iter().peekable();
-    let mut b = b.into_iter().peekable();
-    loop {
-        let take_b = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => cmp(y, x) == std::cmp::Ordering::Less,
-            (Some(_), None) => {
-                out.extend(a);
-                return out;
+    // Bottom-up: runs of width 1, 2, 4, ... merged pairwise (a last odd run
+    // is carried up as it is), over positions so nothing is cloned and each
+    // level reuses one buffer.
+    let n = items.len();
+    let mut src: Vec<usize> = (0..n).collect();
+    let mut dst: Vec<usize> = Vec::with_capacity(n);
+    let at = |i: &usize| items.get(*i);
+    let mut width = 1;
+    while width < n {
+        dst.clear();
+        let mut lo = 0;
+        while lo < n {
+            let mid = (lo + width).min(n);
+            let hi = (lo + 2 * width).min(n);
+            let mut a = src.get(lo..mid).unwrap_or_default().iter().peekable();
+            let mut b = src.get(mid..hi).unwrap_or_default().iter().peekable();
+            loop {
+                let take_b = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) => match (at(y), at(x)) {
+                        (Some(y), Some(x)) => cmp(y, x) == std::cmp::Ordering::Less,
+                        _ => false,
+                    },
+                    (Some(_), None) => {
+                        dst.extend(a);
+                        break;
+                    }
+                    (None, _) => {
+                        dst.extend(b);
+                        break;
+                    }
+                };
+                dst.extend(if take_b { b.next() } else { a.next() });
             }
-            (None, _) => {
-                out.extend(b);
-                return out;
-            }
-        };
-        let next = if take_b { b.next() } else { a.next() };
-        out.extend(next);
+            lo = hi;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        width *= 2;
     }
+    // `src` is a permutation of 0..n: move each item to its place.
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    src.iter()
+        .filter_map(|i| slots.get_mut(*i).and_then(Option::take))
+        .collect()
 }
 
 /// The entries of one (namespace, package) key, prepared once per
@@ -809,13 +1313,13 @@ fn prepare(eco_scheme: Scheme, entries: Vec<crate::record::Entry>) -> PreparedKe
 /// The installed version's position per scheme, computed on first use (an
 /// ecosystem's SEMVER ranges use another scheme than its ECOSYSTEM ranges).
 struct Installed<'a> {
-    lookup: &'a Lookup,
+    lookup: &'a Lookup<'a>,
     tables: &'a [(Scheme, Vec<Version>)],
     positions: Vec<(Scheme, Option<Pos>)>,
 }
 
 impl<'a> Installed<'a> {
-    fn new(lookup: &'a Lookup, tables: &'a [(Scheme, Vec<Version>)]) -> Self {
+    fn new(lookup: &'a Lookup<'a>, tables: &'a [(Scheme, Vec<Version>)]) -> Self {
         Self {
             lookup,
             tables,
@@ -831,7 +1335,7 @@ impl<'a> Installed<'a> {
         let v = if scheme == self.lookup.scheme {
             self.lookup.parsed.as_ref()
         } else {
-            parsed = version::parse(scheme, &self.lookup.version);
+            parsed = version::parse(scheme, self.lookup.version);
             parsed.as_ref()
         };
         let table = self
@@ -853,90 +1357,76 @@ impl<'a> Installed<'a> {
 }
 
 fn evaluate(
-    l: &Lookup,
+    l: &Lookup<'_>,
     installed: &mut Installed<'_>,
+    index: usize,
     entry: &Prepared,
     opts: &MatchOptions,
+    fixes: &mut Vec<Fix>,
 ) -> Option<Hit> {
     let advisory = entry.advisory;
+    let first_fix = to_u32(fixes.len());
+    let hit = |status, fixes: &Vec<Fix>| Hit {
+        advisory,
+        entry: to_u32(index),
+        status,
+        fixes: (first_fix, to_u32(fixes.len())),
+    };
     match &entry.affected {
         PreparedAffected::Osv { ranges, versions } => {
-            let fixed = osv_affected_prepared(l.scheme, installed, ranges, versions)?;
-            let status = if fixed.is_empty() {
+            if !osv_affected_prepared(l.scheme, installed, ranges, versions, fixes) {
+                return None;
+            }
+            let status = if to_u32(fixes.len()) == first_fix {
                 Status::Unfixed
             } else {
                 Status::Fixed
             };
-            Some(Hit {
-                advisory,
-                status,
-                fixed,
-                distro_severity: None,
-            })
+            Some(hit(status, fixes))
         }
         PreparedAffected::Debian {
             status,
             urgency,
             fixed,
         } => {
-            let severity = match urgency.as_str() {
-                "" | "not yet assigned" | "end-of-life" => Severity::Unknown,
-                u => u.parse().unwrap_or(Severity::Unknown),
-            };
-            let distro_severity = Some((
-                severity,
-                format!(
-                    "debian-tracker urgency ({})",
-                    if urgency.is_empty() { "none" } else { urgency }
-                ),
-            ));
-            let (status, fixed) = match status {
-                DebianStatus::Resolved { fixed_version } => {
+            let status = match status {
+                DebianStatus::Resolved { .. } => {
                     let (Some(fixed), Some(inst)) = (fixed, installed.get(Scheme::Dpkg)) else {
                         return None;
                     };
                     if inst >= *fixed {
                         return None;
                     }
-                    (Status::Fixed, vec![fixed_version.clone()])
+                    fixes.push((0, 0));
+                    Status::Fixed
                 }
                 DebianStatus::Open { nodsa_reason } => {
-                    let st = if urgency == "end-of-life" {
+                    if urgency == "end-of-life" {
                         Status::EndOfLife
                     } else if nodsa_reason.as_deref() == Some("ignored") {
                         Status::WontFix
                     } else {
                         Status::Unfixed
-                    };
-                    (st, Vec::new())
+                    }
                 }
                 DebianStatus::Undetermined => {
                     if !opts.include_undetermined {
                         return None;
                     }
-                    (Status::Undetermined, Vec::new())
+                    Status::Undetermined
                 }
             };
-            Some(Hit {
-                advisory,
-                status,
-                fixed,
-                distro_severity,
-            })
+            Some(hit(status, fixes))
         }
-        PreparedAffected::Alpine { fixed, pos } => {
+        PreparedAffected::Alpine { pos, .. } => {
             let (Some(p), Some(inst)) = (pos, installed.get(Scheme::Apk)) else {
                 return None;
             };
             if inst >= *p {
                 return None;
             }
-            Some(Hit {
-                advisory,
-                status: Status::Fixed,
-                fixed: vec![fixed.clone()],
-                distro_severity: None,
-            })
+            fixes.push((0, 0));
+            Some(hit(Status::Fixed, fixes))
         }
     }
 }
@@ -950,9 +1440,9 @@ pub(crate) fn osv_affected(
     versions: &[String],
 ) -> Option<Vec<String>> {
     let l = Lookup {
-        namespace: String::new(),
-        name: String::new(),
-        version: installed.to_owned(),
+        namespace: "".into(),
+        name: "".into(),
+        version: installed,
         scheme: eco_scheme,
         os: false,
         parsed: version::parse(eco_scheme, installed),
@@ -974,42 +1464,52 @@ pub(crate) fn osv_affected(
     else {
         return None;
     };
+    let mut fixes = Vec::new();
     osv_affected_prepared(
         eco_scheme,
         &mut Installed::new(&l, &key.tables),
         ranges,
         versions,
+        &mut fixes,
     )
+    .then(|| {
+        fixes
+            .iter()
+            .filter_map(|f| fix_text(&key, 0, *f).map(str::to_owned))
+            .collect()
+    })
 }
 
+/// Whether `installed` is affected; pushes the fixes (range, event) of the
+/// ranges that contain it.
 fn osv_affected_prepared(
     eco_scheme: Scheme,
     installed: &mut Installed<'_>,
     ranges: &[PreparedRange],
     versions: &[Pos],
-) -> Option<Vec<String>> {
+    fixes: &mut Vec<Fix>,
+) -> bool {
     let mut affected = !versions.is_empty()
         && installed
             .get(eco_scheme)
             .is_some_and(|i| versions.binary_search(&i).is_ok());
-    let mut fixed = Vec::new();
-    for r in ranges {
+    for (i, r) in ranges.iter().enumerate() {
         let Some(inst) = installed.get(r.scheme) else {
             continue;
         };
         if let Some(fix) = in_range(inst, &r.events) {
             affected = true;
-            fixed.extend(fix);
+            fixes.extend(fix.map(|e| (to_u32(i), to_u32(e))));
         }
     }
-    affected.then_some(fixed)
+    affected
 }
 
-/// `Some(first fix above installed)` when `installed` is inside the range
-/// (events sorted by [`prepare`]). Events are in ascending order, so the
+/// `Some(index of the first fix above installed)` when `installed` is
+/// inside the range (events sorted by [`prepare`]). Events are in ascending order, so the
 /// walk stops at the first version above `installed`: no later event can
 /// change the verdict.
-fn in_range(installed: Pos, sorted: &[PreparedEvent]) -> Option<Option<String>> {
+fn in_range(installed: Pos, sorted: &[PreparedEvent]) -> Option<Option<usize>> {
     let mut vulnerable = false;
     // Whether a `limit` exists, and whether installed is at or above all of them.
     let mut any_limit = false;
@@ -1057,11 +1557,11 @@ fn in_range(installed: Pos, sorted: &[PreparedEvent]) -> Option<Option<String>> 
     if any_limit && above_all_limits {
         return None;
     }
-    let fix = rest.iter().find_map(|(_, pos, e)| match e {
-        Event::Fixed(v) if pos.is_some() => Some(v.clone()),
-        _ => None,
-    });
-    Some(fix)
+    let skipped = sorted.len() - rest.len();
+    let fix = rest
+        .iter()
+        .position(|(_, pos, e)| matches!(e, Event::Fixed(_)) && pos.is_some());
+    Some(fix.map(|i| skipped + i))
 }
 
 fn id_rank(id: &str) -> u8 {
@@ -1084,168 +1584,6 @@ fn cvss_rank(v: CvssVersion) -> u8 {
     }
 }
 
-fn merge(pkg: &Package, l: &Lookup, hits: &[Hit], cache: &FxMap<u32, Advisory>) -> Vec<Finding> {
-    // Hits whose advisories share an ID (directly or through others) are one
-    // vulnerability: union-find over the hits, keyed by ID.
-    let mut parent: Vec<usize> = (0..hits.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while let Some(&p) = parent.get(i) {
-            if p == i {
-                break;
-            }
-            // Path halving.
-            let gp = parent.get(p).copied().unwrap_or(p);
-            if let Some(x) = parent.get_mut(i) {
-                *x = gp;
-            }
-            i = gp;
-        }
-        i
-    }
-    let mut owner: FxMap<&str, usize> = FxMap::default();
-    for (i, h) in hits.iter().enumerate() {
-        let Some(a) = cache.get(&h.advisory) else {
-            continue;
-        };
-        for id in std::iter::once(&a.id).chain(a.aliases.iter()) {
-            match owner.entry(id.as_str()) {
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    let (x, y) = (root(&mut parent, i), root(&mut parent, *o.get()));
-                    if x != y {
-                        if let Some(px) = parent.get_mut(x.max(y)) {
-                            *px = x.min(y);
-                        }
-                    }
-                }
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(i);
-                }
-            }
-        }
-    }
-    // Groups in order of their first hit; members in hit order.
-    let mut group_of: FxMap<usize, usize> = FxMap::default();
-    let mut groups: Vec<(BTreeSet<String>, Vec<&Hit>)> = Vec::new();
-    for (i, h) in hits.iter().enumerate() {
-        let Some(a) = cache.get(&h.advisory) else {
-            continue;
-        };
-        let r = root(&mut parent, i);
-        let g = *group_of.entry(r).or_insert_with(|| {
-            groups.push((BTreeSet::new(), Vec::new()));
-            groups.len() - 1
-        });
-        if let Some((ids, members)) = groups.get_mut(g) {
-            ids.insert(a.id.clone());
-            ids.extend(a.aliases.iter().cloned());
-            members.push(h);
-        }
-    }
-    let mut out = Vec::new();
-    for (ids, hits) in groups {
-        let Some(primary) = ids
-            .iter()
-            // Sorted set: the first of the best rank is the smallest.
-            .min_by_key(|id| id_rank(id))
-            .cloned()
-        else {
-            continue;
-        };
-        let aliases: Vec<String> = ids.iter().filter(|i| **i != primary).cloned().collect();
-        let advisories: Vec<&Advisory> =
-            hits.iter().filter_map(|h| cache.get(&h.advisory)).collect();
-        let status = hits
-            .iter()
-            .map(|h| h.status)
-            .min()
-            .unwrap_or(Status::Unfixed);
-        let mut fixed: Vec<String> = Vec::new();
-        for h in &hits {
-            for f in &h.fixed {
-                if !fixed.contains(f) {
-                    fixed.push(f.clone());
-                }
-            }
-        }
-        let fixed = sort_any_order(fixed, &|a: &String, b: &String| {
-            version::compare(l.scheme, a, b).unwrap_or_else(|| a.cmp(b))
-        });
-        let mut cvss: Vec<CvssScore> = Vec::new();
-        for a in &advisories {
-            for c in &a.cvss {
-                if !cvss.iter().any(|x| x.vector == c.vector) {
-                    cvss.push(c.clone());
-                }
-            }
-        }
-        let distro = hits.iter().find_map(|h| h.distro_severity.clone());
-        let best_cvss = cvss.iter().min_by(|a, b| {
-            cvss_rank(a.version).cmp(&cvss_rank(b.version)).then(
-                b.base_score
-                    .partial_cmp(&a.base_score)
-                    .unwrap_or(Ordering::Equal),
-            )
-        });
-        let cvss_source = |c: &CvssScore| {
-            let src = advisories
-                .iter()
-                .find(|a| a.cvss.iter().any(|x| x.vector == c.vector))
-                .map(|a| a.data_source.as_str())
-                .unwrap_or("");
-            format!("CVSS {} base score {:.1} ({src})", c.version, c.base_score)
-        };
-        let stated = advisories
-            .iter()
-            .find_map(|a| a.stated_severity.map(|s| (s, a.data_source.clone())));
-        let (severity, severity_source) = match (&distro, best_cvss, &stated) {
-            (Some((s, src)), _, _) if l.os && *s != Severity::Unknown => (*s, src.clone()),
-            (_, Some(c), _) => (c.severity(), cvss_source(c)),
-            (_, None, Some((s, src))) => (*s, format!("database_specific.severity ({src})")),
-            (Some((s, src)), None, None) => (*s, src.clone()),
-            _ => (Severity::Unknown, "none".to_owned()),
-        };
-        let first = |f: fn(&Advisory) -> &str| {
-            advisories
-                .iter()
-                .map(|a| f(a))
-                .find(|s| !s.is_empty())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let mut references: Vec<String> = Vec::new();
-        for a in &advisories {
-            for r in &a.references {
-                if references.len() < 16 && !references.contains(r) {
-                    references.push(r.clone());
-                }
-            }
-        }
-        let sources: BTreeSet<&str> = advisories.iter().map(|a| a.data_source.as_str()).collect();
-        out.push(Finding {
-            id: primary,
-            aliases,
-            package_id: pkg.id.clone(),
-            package_name: pkg.name.clone(),
-            package_type: pkg.package_type,
-            package_purl: pkg.purl.clone(),
-            installed_version: pkg.version.clone(),
-            fixed_versions: fixed,
-            status,
-            severity,
-            severity_source,
-            cvss,
-            title: first(|a| &a.title),
-            description: first(|a| &a.description),
-            references,
-            locations: pkg.locations.clone(),
-            data_source: sources.into_iter().collect::<Vec<_>>().join(","),
-            suppressed: None,
-            vex_status: None,
-        });
-    }
-    out
-}
-
 #[cfg(test)]
 mod sort_tests {
     use super::sort_any_order;
@@ -1256,6 +1594,84 @@ mod sort_tests {
         let mut want = v.clone();
         want.sort();
         assert_eq!(sort_any_order(v, &|a: &u32, b: &u32| a.cmp(b)), want);
+    }
+
+    /// The sort as it was before it worked on positions (one vector per
+    /// run): the new one must merge in exactly the same pattern, so that
+    /// even on a comparison that is not an order (Maven) the version tables,
+    /// and so the findings, stay as they were.
+    fn sort_by_runs<T>(items: Vec<T>, cmp: &impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+        let mut runs: Vec<Vec<T>> = items.into_iter().map(|x| vec![x]).collect();
+        while runs.len() > 1 {
+            let mut merged = Vec::new();
+            let mut it = runs.into_iter();
+            while let Some(a) = it.next() {
+                merged.push(match it.next() {
+                    Some(b) => {
+                        let mut out = Vec::new();
+                        let mut a = a.into_iter().peekable();
+                        let mut b = b.into_iter().peekable();
+                        loop {
+                            let take_b = match (a.peek(), b.peek()) {
+                                (Some(x), Some(y)) => cmp(y, x) == std::cmp::Ordering::Less,
+                                (Some(_), None) => {
+                                    out.extend(a);
+                                    break;
+                                }
+                                (None, _) => {
+                                    out.extend(b);
+                                    break;
+                                }
+                            };
+                            out.extend(if take_b { b.next() } else { a.next() });
+                        }
+                        out
+                    }
+                    None => a,
+                });
+            }
+            runs = merged;
+        }
+        runs.pop().unwrap_or_default()
+    }
+
+    #[test]
+    fn merges_in_the_same_pattern_as_the_run_sort() {
+        // A comparison that is no order at all, on every length up to 70.
+        let noisy = |a: &u32, b: &u32| {
+            if (a.wrapping_mul(31) ^ b.wrapping_mul(17)).is_multiple_of(3) {
+                std::cmp::Ordering::Less
+            } else {
+                std::cmp::Ordering::Greater
+            }
+        };
+        for n in 0..70u32 {
+            let v: Vec<u32> = (0..n).map(|i| (i * 7919) % 101).collect();
+            assert_eq!(
+                sort_any_order(v.clone(), &noisy),
+                sort_by_runs(v.clone(), &noisy)
+            );
+            let total = |a: &u32, b: &u32| a.cmp(b);
+            assert_eq!(sort_any_order(v.clone(), &total), sort_by_runs(v, &total));
+        }
+        let maven = [
+            "9",
+            "9.0.0nal",
+            "9.0.0.CR0.37-02",
+            "1.0",
+            "1.0-SNAPSHOT",
+            "1.0.RC1",
+            "1-1",
+            "1.0.0.0",
+        ];
+        let cmp = |a: &&str, b: &&str| {
+            crate::version::compare(customs_version::Scheme::Maven, a, b)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        };
+        assert_eq!(
+            sort_any_order(maven.to_vec(), &cmp),
+            sort_by_runs(maven.to_vec(), &cmp)
+        );
     }
 
     #[test]
