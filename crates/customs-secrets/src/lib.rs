@@ -9,9 +9,10 @@
 //! rules, disables some and allowlists paths, patterns and hashes.
 //!
 //! A [`Scanner`] finds every keyword of every rule, ASCII case-insensitively, in one
-//! prefilter pass (SIMD Teddy searchers over the buffer lower-cased in cache-sized chunks;
-//! a case-insensitive Aho-Corasick DFA where Teddy is unavailable), then runs each rule's
-//! regex only in a window around its keywords' hits (the line, or a bounded span for
+//! prefilter pass (SIMD Teddy searchers over the buffer lower-cased in cache-sized chunks,
+//! looking for a rare three- or four-byte window of each keyword, shared where keywords
+//! allow; a case-insensitive Aho-Corasick DFA where Teddy is unavailable), then runs each
+//! rule's regex only in a window around its keywords' hits (the line, or a bounded span for
 //! multi-line rules such as PEM keys), so text without keywords costs the prefilter pass.
 //! Keywords that a built-in rule's case-sensitive regex spells literally (`AKIA`, `SG.`)
 //! only count in that exact case.

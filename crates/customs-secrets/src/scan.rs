@@ -194,6 +194,9 @@ impl Scanner {
                 let Some(kw) = index.keywords.get(k) else {
                     return;
                 };
+                // Rules sharing a keyword often share its check too (`://` for URLs with
+                // a password in three rules): run it once per hit.
+                let mut checked: Option<(Confirm, bool)> = None;
                 for &(ri, exact) in &kw.rules {
                     let Some(rule) = rules.get(ri) else {
                         continue;
@@ -204,10 +207,18 @@ impl Scanner {
                             continue;
                         }
                     }
-                    if !kw.case_ok(buf, start, exact)
-                        || !confirmed(rule.confirm, buf, start, end)
-                        || !applies_to(ri)
-                    {
+                    if !kw.case_ok(buf, start, exact) {
+                        continue;
+                    }
+                    let pass = match checked {
+                        Some((c, pass)) if c == rule.confirm => pass,
+                        _ => {
+                            let pass = confirmed(rule.confirm, buf, start, end);
+                            checked = Some((rule.confirm, pass));
+                            pass
+                        }
+                    };
+                    if !pass || !applies_to(ri) {
                         continue;
                     }
                     let w = window(buf, start, end, rule);

@@ -206,14 +206,16 @@ pub(crate) static BUILTIN: &[Spec] = &[
         r"[a-z][a-z0-9+.\-]*://[^:@/\s]+:([^@/\s]+)@[^\s/]+").group(1).path(r"(?:^|/)\.?git-credentials$").placeholders()
         .confirm(Confirm::UrlUserinfo),
     r("database-url-password", "Password in a database connection URL", High,
-        &["postgres", "mysql", "mariadb", "mongodb", "redis", "amqp", "mssql", "sqlserver", "oracle", "cockroach", "clickhouse"],
+        // `://`, not the schemes: every URL has it, and the search then looks for one
+        // keyword instead of eleven (the schemes are words in prose and package names).
+        &["://"],
         r#"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse)(?:\+[a-z0-9]+)?://[^:@/\s"'<>]{0,64}:([^@/\s"'<>]{3,128})@[^\s"'<>/]+"#).group(1).placeholders()
         .confirm(Confirm::UrlUserinfo),
     r("jdbc-url-password", "Password in a JDBC URL", High, &["jdbc:"],
         r#"(?i)\bjdbc:[a-z0-9]+:[^\s"'<>]*?[;?&]password=([^;&\s"'<>]{3,128})"#).group(1).placeholders(),
     r("connection-string-password", "Password in an ADO.NET-style connection string", High, &["password", "pwd"],
         r#"(?i)\b(?:server|data source|host)\s*=[^;"'\r\n]{1,128};[^"'\r\n]{0,256}?\b(?:password|pwd)\s*=\s*([^;"'\s]{3,128})"#).group(1).placeholders(),
-    r("url-basic-auth", "Credentials embedded in an HTTP URL", Medium, &["http://", "https://"],
+    r("url-basic-auth", "Credentials embedded in an HTTP URL", Medium, &["://"],
         r#"(?i)\bhttps?://[^:@/\s"'<>]{1,64}:([^@/\s"'<>]{3,128})@[A-Za-z0-9.\-]+"#).group(1).placeholders()
         .confirm(Confirm::UrlUserinfo),
     // ---- Other providers ----
