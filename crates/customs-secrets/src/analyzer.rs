@@ -36,7 +36,8 @@ impl FileAnalyzer for SecretAnalyzer {
         // 2: built-in keywords spelled exactly by a case-sensitive regex only count in
         // that case (cached layer results of version 1 may differ).
         // 3: third-party paths (DEFAULT_ALLOW_PATHS) are skipped by default.
-        3
+        // 4: lists of allowed values (`true|false`) are placeholders, not secrets.
+        4
     }
 
     fn interest(&self, meta: &FileMeta<'_>) -> Interest {

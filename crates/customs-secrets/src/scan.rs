@@ -565,6 +565,15 @@ fn is_placeholder(secret: &[u8]) -> bool {
     ) {
         return true;
     }
+    // `true|false`, `on|off|auto`: documentation listing the values a setting
+    // takes (e.g. `password.toHashes = true|false` in the JDK's
+    // management.properties), not a value.
+    if s.contains('|')
+        && s.split('|')
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        return true;
+    }
     let mut distinct = [false; 256];
     let mut n = 0;
     for &b in s.as_bytes() {
@@ -625,10 +634,15 @@ mod tests {
             "xxxxxxxx",
             "00000000",
             "$PASSWORD",
+            "true|false",
+            "on|off|auto",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
         assert!(!is_placeholder(b"Zq8-NotReal-Lp2x"));
+        // A real password may hold `|`: only lists of plain words are skipped.
+        assert!(!is_placeholder(b"Tr0ub4|dor&3x"));
+        assert!(!is_placeholder(b"pass|w0rd|x9"));
         assert!(looks_like_identifier(b"get_password"));
         assert!(looks_like_identifier(b"os.environ"));
         assert!(!looks_like_identifier(b"Zq8-NotReal-Lp2x"));
