@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use customs_model::{PackageType, Severity};
-use customs_vuln::{CvssVersion, Finding};
+use customs_vuln::{cwe_number, CvssVersion, Finding};
 use serde_json::{json, Map, Value};
 
 use crate::util::{hash_parts, is_web_url, severity_lower};
@@ -223,6 +223,15 @@ pub(crate) fn to_value(report: &ScanReport) -> Value {
             v.insert("references".into(), json!(refs));
         }
         v.insert("ratings".into(), json!(ratings(lead)));
+        // CWE numbers of every finding of the group (CycloneDX wants
+        // integers); ids not of the `CWE-<n>` form are left out.
+        let cwes: BTreeSet<u32> = findings
+            .iter()
+            .flat_map(|f| f.cwe_ids.iter().filter_map(|c| cwe_number(c)))
+            .collect();
+        if !cwes.is_empty() {
+            v.insert("cwes".into(), json!(cwes));
+        }
         let description = if lead.description.is_empty() {
             &lead.title
         } else {

@@ -222,6 +222,27 @@ fn id_cell(f: &Finding) -> String {
     s
 }
 
+/// The title, then the CWE ids (each linked to its MITRE page when it is
+/// a plain `CWE-<n>`; any other text is only escaped).
+fn title_cell(f: &Finding) -> String {
+    let mut s = esc(&cut(&f.title, 200));
+    if !f.cwe_ids.is_empty() {
+        let cwes: Vec<String> = f
+            .cwe_ids
+            .iter()
+            .take(16)
+            .map(|c| match customs_vuln::cwe_number(c) {
+                Some(n) => format!(
+                    "<a href=\"https://cwe.mitre.org/data/definitions/{n}.html\" rel=\"noopener noreferrer\">CWE-{n}</a>"
+                ),
+                None => esc(&cut(c, 40)),
+            })
+            .collect();
+        let _ = write!(s, "<br><span class=\"muted\">{}</span>", cwes.join(", "));
+    }
+    s
+}
+
 fn vuln_table(out: &mut String, list: &[&Finding]) {
     out.push_str("<table><thead><tr><th>Package</th><th>Installed</th><th>ID</th><th>Severity</th><th>Fixed in</th><th>Layer</th><th>Title</th></tr></thead><tbody>\n");
     for f in list {
@@ -239,7 +260,7 @@ fn vuln_table(out: &mut String, list: &[&Finding]) {
             sev_badge(f.severity),
             fixed,
             opt_num(finding_layer(f)),
-            esc(&cut(&f.title, 200))
+            title_cell(f)
         );
     }
     out.push_str("</tbody></table>\n");
@@ -509,5 +530,22 @@ mod tests {
         );
         assert_eq!(cut("abcdef", 4), "abc…");
         assert_eq!(cut("abc", 4), "abc");
+    }
+
+    #[test]
+    fn cwe_ids_are_linked_or_escaped() {
+        let f: Finding = serde_json::from_value(serde_json::json!({
+            "id": "CVE-1", "aliases": [], "package_id": "p", "package_name": "p",
+            "package_type": "npm", "installed_version": "1", "fixed_versions": [],
+            "status": "unfixed", "severity": "HIGH", "severity_source": "s", "cvss": [],
+            "title": "t<i>", "description": "", "references": [], "locations": [],
+            "data_source": "osv:npm", "cwe_ids": ["CWE-79", "<script>x</script>"]
+        }))
+        .unwrap();
+        let cell = title_cell(&f);
+        assert_eq!(
+            cell,
+            "t&lt;i&gt;<br><span class=\"muted\"><a href=\"https://cwe.mitre.org/data/definitions/79.html\" rel=\"noopener noreferrer\">CWE-79</a>, &lt;script&gt;x&lt;/script&gt;</span>"
+        );
     }
 }

@@ -4,11 +4,11 @@
 //! code scanning requires one) and a stable partial fingerprint; suppressed
 //! findings as results with `suppressions`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use customs_model::Severity;
-use customs_vuln::Finding;
+use customs_vuln::{cwe_number, Finding};
 use serde_json::{json, Map, Value};
 
 use crate::util::{
@@ -77,7 +77,13 @@ fn location(path: &str, line: Option<u64>, logical: Option<&str>) -> Value {
     Value::Object(loc)
 }
 
-fn vuln_rule(f: &Finding, max_sev: Severity, score: f64) -> Value {
+/// GitHub code scanning's tag for a CWE (`external/cwe/cwe-79`), for CWE ids
+/// in the canonical form only (the report may come from elsewhere).
+fn cwe_tags(ids: &BTreeSet<u32>) -> impl Iterator<Item = Value> + '_ {
+    ids.iter().map(|n| json!(format!("external/cwe/cwe-{n}")))
+}
+
+fn vuln_rule(f: &Finding, max_sev: Severity, score: f64, cwes: &BTreeSet<u32>) -> Value {
     let short = if f.title.is_empty() { &f.id } else { &f.title };
     let full = if f.description.is_empty() {
         short
@@ -107,6 +113,11 @@ fn vuln_rule(f: &Finding, max_sev: Severity, score: f64) -> Value {
             text.push_str(&format!("- {r}\n"));
         }
     }
+    let tags: Vec<Value> = ["vulnerability", "security", max_sev.as_str()]
+        .into_iter()
+        .map(Value::from)
+        .chain(cwe_tags(cwes))
+        .collect();
     let mut rule = json!({
         "id": f.id,
         "name": "Vulnerability",
@@ -115,7 +126,7 @@ fn vuln_rule(f: &Finding, max_sev: Severity, score: f64) -> Value {
         "help": { "text": text, "markdown": md },
         "defaultConfiguration": { "level": level(max_sev) },
         "properties": {
-            "tags": ["vulnerability", "security", max_sev.as_str()],
+            "tags": tags,
             "precision": "very-high",
             "security-severity": score_text(score),
         },
@@ -362,6 +373,15 @@ pub(crate) fn to_value(report: &ScanReport) -> Value {
             *e = (f.severity, security_score(f));
         }
     }
+    // A rule's CWE tags: those of every finding of its ID (findings of one
+    // ID in different packages may merge different advisories).
+    let mut vuln_cwes: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
+    for f in &report.vulnerabilities {
+        vuln_cwes
+            .entry(f.id.as_str())
+            .or_default()
+            .extend(f.cwe_ids.iter().filter_map(|c| cwe_number(c)));
+    }
     let mut secret_max: BTreeMap<&str, Severity> = BTreeMap::new();
     for s in &report.secrets {
         let e = secret_max.entry(s.rule_id.as_str()).or_insert(s.severity);
@@ -375,7 +395,9 @@ pub(crate) fn to_value(report: &ScanReport) -> Value {
             .get(f.id.as_str())
             .copied()
             .unwrap_or((f.severity, 0.0));
-        let i = rules.get_or_insert(&f.id, || vuln_rule(f, sev, score));
+        let no_cwes = BTreeSet::new();
+        let cwes = vuln_cwes.get(f.id.as_str()).unwrap_or(&no_cwes);
+        let i = rules.get_or_insert(&f.id, || vuln_rule(f, sev, score, cwes));
         results.push(vuln_result(f, i));
     }
     for s in &report.secrets {

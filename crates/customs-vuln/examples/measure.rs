@@ -142,4 +142,15 @@ fn measure_match(path: &std::path::Path) {
         r.findings.len(),
         r.unmatched.len()
     );
+    let with_cwe = r.findings.iter().filter(|f| !f.cwe_ids.is_empty()).count();
+    let distinct: std::collections::BTreeSet<&str> = r
+        .findings
+        .iter()
+        .flat_map(|f| f.cwe_ids.iter().map(String::as_str))
+        .collect();
+    println!(
+        "cwe: {with_cwe} of {} findings carry CWE ids ({} distinct ids)",
+        r.findings.len(),
+        distinct.len()
+    );
 }

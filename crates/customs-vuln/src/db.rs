@@ -35,7 +35,9 @@ use crate::record::{Advisory, Entry};
 /// Version of the file layout and of the stored types. Bump on any change to
 /// [`crate::record`] or the layout; older files are refused with a hint to
 /// rebuild or update.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// History: 2 added [`Advisory::cwe_ids`](crate::record::Advisory::cwe_ids).
+pub const SCHEMA_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"CSTMVULN";
 const PREAMBLE: usize = 8 + 4 + 8 + 32;
@@ -585,6 +587,7 @@ mod tests {
                 cvss: vec![],
                 stated_severity: None,
                 references: vec![],
+                cwe_ids: vec!["CWE-79".into()],
                 published: None,
                 data_source: "osv:test".into(),
             },
@@ -614,6 +617,37 @@ mod tests {
         assert!(!db.has_namespace("npm"));
         assert_eq!(db.status().built_at_rfc3339, "2023-11-14T22:13:20Z");
         assert_eq!(db.status().sources[0].records, 1);
+    }
+
+    #[test]
+    fn cwe_ids_round_trip() {
+        let bytes = sample().to_bytes(1).unwrap();
+        let db = Database::from_bytes(Path::new("x.db"), bytes).unwrap();
+        assert_eq!(db.advisory(0).unwrap().cwe_ids, ["CWE-79"]);
+    }
+
+    #[test]
+    fn a_database_of_the_previous_schema_is_refused_with_the_update_hint() {
+        // Schema 1 advisories had no `cwe_ids`: postcard would misread them,
+        // so the version check must refuse the file before any decoding.
+        assert_eq!(SCHEMA_VERSION, 2);
+        let mut bytes = sample().to_bytes(1).unwrap();
+        bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+        let err = Database::from_bytes(Path::new("old.db"), bytes).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DbError::SchemaMismatch {
+                    found: 1,
+                    expected: 2,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("schema version 1"), "{msg}");
+        assert!(msg.contains("customs db update"), "{msg}");
     }
 
     #[test]

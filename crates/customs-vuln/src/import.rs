@@ -45,6 +45,9 @@ pub struct Limits {
     pub max_references: usize,
     /// Description characters kept. Default 1,000.
     pub max_description_chars: usize,
+    /// Most entries in a record's `database_specific.cwe_ids`. Default 64; a
+    /// longer list is not credible data and is ignored as a whole.
+    pub max_cwe_ids: usize,
 }
 
 impl Default for Limits {
@@ -62,6 +65,7 @@ impl Default for Limits {
             max_aliases: 256,
             max_references: 16,
             max_description_chars: 1_000,
+            max_cwe_ids: 64,
         }
     }
 }
@@ -564,6 +568,7 @@ impl<'a> Importer<'a> {
                 cvss: Vec::new(),
                 stated_severity: None,
                 references: Vec::new(),
+                cwe_ids: Vec::new(),
                 published: None,
                 data_source: SOURCE.to_owned(),
             };

@@ -38,4 +38,5 @@ pub use matcher::{
     match_catalog, Finding, MatchOptions, MatchReport, Status, Suppression, SuppressionSource,
     Unmatched, UnmatchedReason,
 };
+pub use source::osv::cwe_number;
 pub use triage::{Date, IgnoreFile, OpenVex, TriageError};

@@ -94,6 +94,12 @@ pub struct Finding {
     pub description: String,
     /// Reference URLs.
     pub references: Vec<String>,
+    /// CWE ids (`CWE-79`) of the weakness, from every advisory merged into
+    /// the finding, sorted by number, without duplicates. Empty (and left out
+    /// of JSON) when no source names one: only GitHub-reviewed OSV records
+    /// carry them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cwe_ids: Vec<String>,
     /// Where the package was found (path and layer).
     pub locations: Vec<Location>,
     /// Data sources that reported it, comma-separated.
@@ -519,6 +525,7 @@ struct GroupInfo {
     title: String,
     description: String,
     references: Vec<String>,
+    cwe_ids: Vec<String>,
     data_source: String,
 }
 
@@ -762,6 +769,11 @@ impl Shared {
                 }
             }
         }
+        let mut cwe_ids: Vec<String> = advisories
+            .iter()
+            .flat_map(|a| a.cwe_ids.iter().cloned())
+            .collect();
+        crate::source::osv::sort_cwe_ids(&mut cwe_ids);
         let sources: BTreeSet<&str> = advisories.iter().map(|a| a.data_source.as_str()).collect();
         Some(GroupInfo {
             id: primary.to_owned(),
@@ -772,6 +784,7 @@ impl Shared {
             title: first(|a| &a.title),
             description: first(|a| &a.description),
             references,
+            cwe_ids,
             data_source: sources.into_iter().collect::<Vec<_>>().join(","),
         })
     }
@@ -1062,6 +1075,7 @@ fn finding<'a>(
         title: info.title.clone(),
         description: info.description.clone(),
         references: info.references.clone(),
+        cwe_ids: info.cwe_ids.clone(),
         locations: pkg.locations.clone(),
         data_source: info.data_source.clone(),
         suppressed: None,

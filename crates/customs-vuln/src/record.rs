@@ -39,6 +39,9 @@ pub struct Advisory {
     pub stated_severity: Option<Severity>,
     /// Reference URLs (capped at import).
     pub references: Vec<String>,
+    /// CWE ids (`CWE-79`) the source states (GitHub's
+    /// `database_specific.cwe_ids`), canonical, deduplicated, sorted by number.
+    pub cwe_ids: Vec<String>,
     /// Publication time as the source writes it.
     pub published: Option<String>,
     /// Data source name (`osv:PyPI`, `debian-tracker`, `alpine-secdb`).

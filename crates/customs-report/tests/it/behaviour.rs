@@ -342,7 +342,101 @@ fn hostile() -> ScanReport {
     r.warnings
         .push(customs_model::Warning::new("x", evil, evil));
     r.packages[0].name = format!("p{evil}");
+    r.vulnerabilities[1].cwe_ids = vec![evil.into(), "CWE-79".into()];
     r
+}
+
+#[test]
+fn cwe_ids_reach_every_format() {
+    let r = fixture::report();
+    // JSON: the field, only on findings that have CWE ids.
+    let report = json(Format::Json, &r);
+    let vulns = report["vulnerabilities"].as_array().unwrap();
+    let by_id = |list: &[Value], id: &str| list.iter().find(|v| v["id"] == id).unwrap().clone();
+    assert_eq!(
+        by_id(vulns, "CVE-2020-8203")["cwe_ids"],
+        serde_json::json!(["CWE-770", "CWE-1321"])
+    );
+    assert!(by_id(vulns, "CVE-2018-18074").get("cwe_ids").is_none());
+    // SARIF: GitHub's `external/cwe/cwe-<n>` tags after the existing ones.
+    let sarif = json(Format::Sarif, &r);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        by_id(&rules, "CVE-2020-8203")["properties"]["tags"],
+        serde_json::json!([
+            "vulnerability",
+            "security",
+            "HIGH",
+            "external/cwe/cwe-770",
+            "external/cwe/cwe-1321"
+        ])
+    );
+    assert_eq!(
+        by_id(&rules, "CVE-2018-18074")["properties"]["tags"],
+        serde_json::json!(["vulnerability", "security", "HIGH"])
+    );
+    // CycloneDX: integers.
+    let cdx = json(Format::CycloneDx, &r);
+    let cvulns = cdx["vulnerabilities"].as_array().unwrap().clone();
+    assert_eq!(
+        by_id(&cvulns, "CVE-2020-8203")["cwes"],
+        serde_json::json!([770, 1321])
+    );
+    assert_eq!(
+        by_id(&cvulns, "CVE-2020-28168")["cwes"],
+        serde_json::json!([918])
+    );
+    assert!(by_id(&cvulns, "CVE-2018-18074").get("cwes").is_none());
+    // HTML: shown with the finding, linked to MITRE.
+    let html = text(Format::Html, &r, false);
+    assert!(html.contains(">CWE-918</a>"), "axios CWE");
+    assert!(html.contains("https://cwe.mitre.org/data/definitions/1321.html"));
+
+    // Text that is not a CWE id is escaped in HTML and left out where a
+    // number is required.
+    let h = hostile();
+    let sarif = json(Format::Sarif, &h);
+    let cdx = json(Format::CycloneDx, &h);
+    let id = &h.vulnerabilities[1].id;
+    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| &x["id"] == id)
+        .unwrap()
+        .clone();
+    let tags: Vec<&str> = rule["properties"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(tags.contains(&"external/cwe/cwe-79"), "{tags:?}");
+    assert!(!tags.iter().any(|t| t.contains('<')), "{tags:?}");
+    let v = cdx["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| &x["id"] == id)
+        .unwrap()
+        .clone();
+    assert!(v["cwes"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(79)));
+    crate::schema::assert_valid(
+        Format::CycloneDx,
+        &render_to_vec(Format::CycloneDx, &h, false),
+        "hostile bom",
+    );
+    crate::schema::assert_valid(
+        Format::Sarif,
+        &render_to_vec(Format::Sarif, &h, false),
+        "hostile sarif",
+    );
 }
 
 #[test]

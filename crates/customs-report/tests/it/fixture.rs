@@ -106,6 +106,7 @@ fn finding(
         references: vec![format!("https://nvd.nist.gov/vuln/detail/{id}")],
         locations: p.locations.clone(),
         data_source: source.to_owned(),
+        cwe_ids: Vec::new(),
         suppressed: None,
         vex_status: None,
     }
@@ -240,6 +241,18 @@ pub(crate) fn match_report(ps: &[Package]) -> MatchReport {
             "debian-tracker",
         ),
     ];
+    // CWE ids as the GitHub records in ../shared/advisories/osv/npm state them
+    // (GHSA-p6mc-m468-83gw, GHSA-35jh-r3h4-6jhm, GHSA-4w2v-q235-vp99,
+    // GHSA-xvch-5gv4-984h); the PyPI and Debian findings have none.
+    for (id, cwes) in [
+        ("CVE-2020-8203", &["CWE-770", "CWE-1321"][..]),
+        ("CVE-2021-23337", &["CWE-77", "CWE-94"][..]),
+        ("CVE-2020-28168", &["CWE-918"][..]),
+        ("CVE-2021-44906", &["CWE-1321"][..]),
+    ] {
+        let f = findings.iter_mut().find(|f| f.id == id).unwrap();
+        f.cwe_ids = cwes.iter().map(|c| (*c).to_owned()).collect();
+    }
     // The minimist finding: an OpenVEX statement says the code is never run.
     let m = findings
         .iter_mut()

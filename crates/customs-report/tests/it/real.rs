@@ -156,4 +156,50 @@ fn polyglot_app_scan_renders_and_validates_in_every_format() {
     let back: ScanReport =
         serde_json::from_slice(&render_to_vec(Format::Json, &report, false)).unwrap();
     assert_eq!(back.vulnerabilities.len(), report.vulnerabilities.len());
+    // In the JSON's canonical order, every finding (CWE ids included) reads back equal.
+    let mut sorted = report.clone();
+    sorted.sort();
+    assert_eq!(back.vulnerabilities, sorted.vulnerabilities);
+
+    // CWE ids: the npm findings' GitHub records carry them (PyPI's do not);
+    // they reach SARIF tags and CycloneDX `cwes`.
+    let with_cwe: Vec<_> = report
+        .vulnerabilities
+        .iter()
+        .filter(|f| !f.cwe_ids.is_empty())
+        .collect();
+    eprintln!(
+        "polyglot-app: {} of {} vulnerabilities carry CWE ids",
+        with_cwe.len(),
+        report.vulnerabilities.len()
+    );
+    assert!(with_cwe
+        .iter()
+        .all(|f| f.package_type == customs_model::PackageType::Npm));
+    let lodash = report
+        .vulnerabilities
+        .iter()
+        .find(|f| f.package_name == "lodash" && f.id == "CVE-2020-8203")
+        .unwrap();
+    // GHSA-p6mc-m468-83gw: ["CWE-1321", "CWE-770"], sorted by number.
+    assert_eq!(lodash.cwe_ids, ["CWE-770", "CWE-1321"]);
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&render_to_vec(Format::Sarif, &report, false)).unwrap();
+    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "CVE-2020-8203")
+        .unwrap();
+    let tags = rule["properties"]["tags"].as_array().unwrap();
+    assert!(tags.contains(&"external/cwe/cwe-1321".into()), "{tags:?}");
+    let cdx: serde_json::Value =
+        serde_json::from_slice(&render_to_vec(Format::CycloneDx, &report, false)).unwrap();
+    let with_cwes = cdx["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v.get("cwes").is_some())
+        .count();
+    assert!(with_cwes > 0 && with_cwes <= with_cwe.len());
 }

@@ -129,6 +129,7 @@ fn parse_record(
         cvss: Vec::new(),
         stated_severity: None,
         references: Vec::new(),
+        cwe_ids: Vec::new(),
         published: None,
         data_source: "debian-tracker".to_owned(),
     };

@@ -72,6 +72,42 @@ pub(crate) fn range_scheme(kind: RangeKind, ecosystem_scheme: Option<Scheme>) ->
     }
 }
 
+/// The number of a CWE id written `CWE-` and 1 to 9 ASCII digits, not 0
+/// (`CWE-079` is 79); `None` for anything else. Renderers use it to write
+/// CWE ids in numeric forms (CycloneDX `cwes`, SARIF tags).
+pub fn cwe_number(s: &str) -> Option<u32> {
+    let digits = s.strip_prefix("CWE-")?;
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
+/// Sorts CWE ids by number (then text, for ids that are not canonical) and
+/// removes duplicates.
+pub(crate) fn sort_cwe_ids(ids: &mut Vec<String>) {
+    ids.sort_by(|a, b| cwe_number(a).cmp(&cwe_number(b)).then_with(|| a.cmp(b)));
+    ids.dedup();
+}
+
+/// GitHub's `database_specific.cwe_ids`: the `CWE-<digits>` strings,
+/// canonical (`CWE-79`), deduplicated and sorted by number. A value that is
+/// not a list, or a list longer than `max`, gives none: the field is
+/// informative, never a reason to skip the record.
+fn cwe_ids(v: &Value, max: usize) -> Vec<String> {
+    let Some(list) = v.as_array().filter(|l| l.len() <= max) else {
+        return Vec::new();
+    };
+    let mut numbers: Vec<u32> = list
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(cwe_number)
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers.into_iter().map(|n| format!("CWE-{n}")).collect()
+}
+
 /// Parses one OSV record. `Err` is the reason it is malformed.
 pub(crate) fn parse(v: &Value, source: &str, limits: &Limits) -> Result<OsvRecord, String> {
     let id = str_field(v, "id")
@@ -112,6 +148,10 @@ pub(crate) fn parse(v: &Value, source: &str, limits: &Limits) -> Result<OsvRecor
     let stated_severity = db_specific
         .and_then(|d| str_field(d, "severity"))
         .and_then(|s| Severity::from_str(s).ok());
+    let cwe_ids = db_specific
+        .and_then(|d| d.get("cwe_ids"))
+        .map(|c| cwe_ids(c, limits.max_cwe_ids))
+        .unwrap_or_default();
     let informational = db_specific
         .and_then(|d| d.get("informational"))
         .and_then(Value::as_str)
@@ -257,6 +297,7 @@ pub(crate) fn parse(v: &Value, source: &str, limits: &Limits) -> Result<OsvRecor
         cvss: cvss_scores,
         stated_severity,
         references,
+        cwe_ids,
         published: str_field(v, "published").map(str::to_owned),
         data_source: source.to_owned(),
     };
@@ -305,5 +346,43 @@ mod tests {
         )
         .unwrap();
         assert!(ok.affected.is_empty());
+    }
+
+    #[test]
+    fn cwe_ids_are_canonical_bounded_and_never_fatal() {
+        let l = Limits::default();
+        let rec = |cwe: Value| {
+            json!({"id": "X-1", "database_specific": {"cwe_ids": cwe},
+                   "affected": [{"package": {"ecosystem": "npm", "name": "a"},
+                   "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}]})
+        };
+        let cwes = |cwe: Value| parse(&rec(cwe), "s", &l).unwrap().advisory.cwe_ids;
+        assert_eq!(
+            cwes(json!(["CWE-1321", "CWE-79", "CWE-079", "CWE-79"])),
+            ["CWE-79", "CWE-1321"]
+        );
+        assert_eq!(
+            cwes(
+                json!(["NVD-CWE-Other", "CWE-", "CWE-0", "cwe-20", "CWE-20a", " CWE-20", 20, null, {"id": "CWE-20"}, "CWE-1234567890", "CWE-94"])
+            ),
+            ["CWE-94"]
+        );
+        assert!(cwes(json!(79)).is_empty());
+        assert!(cwes(json!("CWE-79")).is_empty());
+        assert!(cwes(json!({"CWE-79": true})).is_empty());
+        let huge: Vec<String> = (1..=l.max_cwe_ids + 1)
+            .map(|n| format!("CWE-{n}"))
+            .collect();
+        assert!(cwes(json!(huge)).is_empty());
+        assert_eq!(cwes(json!(huge[..l.max_cwe_ids])).len(), l.max_cwe_ids);
+    }
+
+    #[test]
+    fn cwe_ids_sort_by_number() {
+        let mut ids: Vec<String> = ["CWE-770", "CWE-1321", "CWE-79", "x", "CWE-79"]
+            .map(str::to_owned)
+            .to_vec();
+        sort_cwe_ids(&mut ids);
+        assert_eq!(ids, ["x", "CWE-79", "CWE-770", "CWE-1321"]);
     }
 }
