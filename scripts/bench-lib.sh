@@ -12,12 +12,13 @@ RUNS=${RUNS:-3}
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 # measure LABEL COMMAND... : prints "LABEL  median s  median MB  (min-max s over N runs)";
 # the command's stdout of the last run stays in $T/out. Exit code 1 (a tripped gate) is
-# not a failure. Sets MEDIAN to the median wall time.
+# not a failure. Sets MEDIAN to the median wall time. With WARM=FILE set, FILE is read into
+# the page cache before each run instead (the CPU-bound case the floor describes).
 measure() {
     local label=$1; shift
     local walls=() rsss=() i rc
     for ((i = 0; i < RUNS; i++)); do
-        drop
+        if [ -n "${WARM:-}" ]; then cat "$WARM" > /dev/null; else drop; fi
         rc=0
         /usr/bin/time -f "%e %M" -o "$T/time" "$@" > "$T/out" 2> "$T/err" || rc=$?
         if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then cat "$T/err" >&2; return 1; fi
