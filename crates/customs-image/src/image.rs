@@ -98,6 +98,14 @@ impl Image {
         }
     }
 
+    /// The layer blob's SHA-256 when the source computed it already (see
+    /// [`BlobSource::known_sha256`]).
+    pub(crate) fn known_layer_sha256(&self, layer: &LayerInfo) -> Option<customs_model::Digest> {
+        self.source
+            .as_ref()
+            .and_then(|s| s.known_sha256(&layer.descriptor))
+    }
+
     /// The platform the config states.
     pub fn platform(&self) -> Platform {
         self.config.platform()

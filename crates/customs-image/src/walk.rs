@@ -281,7 +281,8 @@ fn walk_one(
     opts.progress
         .layer_started(layer.index, layer.descriptor.size);
     let blob = image.open_layer_blob(layer)?;
-    let result = stream_layer(blob, layer, analyzers, opts, total)?;
+    let known = image.known_layer_sha256(layer);
+    let result = stream_layer(blob, known, layer, analyzers, opts, total)?;
     if let Some(cache) = opts.cache {
         // A cache that cannot be written only costs speed next time.
         let _ = cache.put(signature, &layer.diff_id, &result);
@@ -326,6 +327,7 @@ const TAR_BUFFER: usize = 256 * 1024;
 
 fn stream_layer(
     blob: Box<dyn Read + Send + '_>,
+    known_sha256: Option<customs_model::Digest>,
     layer: &LayerInfo,
     analyzers: &[Box<dyn FileAnalyzer>],
     opts: &WalkOptions<'_>,
@@ -342,12 +344,27 @@ fn stream_layer(
     // The blob digest is computed as the blob enters this buffer; the
     // decoders read their input from it in place. An uncompressed blob is
     // the tar itself: its diffID is hashed here too (once when they agree).
-    let mut algs = vec![digest.algorithm()];
-    if digest != &layer.diff_id {
-        algs.push(layer.diff_id.algorithm());
+    // A blob the source hashed already (its own copy of an uncompressed layer,
+    // see `BlobSource::known_sha256`) is not hashed again; its digest is still
+    // compared with the descriptor and the diffID below.
+    // Only for a layer declared uncompressed (a source sets Docker's plain
+    // type after sniffing the bytes), which is then read as such: a digest
+    // taken on trust must never meet the compressed path, where the blob
+    // digest would go unchecked.
+    let media_type = layer.descriptor.media_type.as_str();
+    let declared_plain = media_type == crate::source::DOCKER_LAYER_TAR
+        || mt::layer_compression(media_type) == Some(Compression::None);
+    let known = known_sha256.filter(|_| digest == &layer.diff_id && declared_plain);
+    let mut algs = Vec::new();
+    if known.is_none() {
+        algs.push(digest.algorithm());
+        if digest != &layer.diff_id {
+            algs.push(layer.diff_id.algorithm());
+        }
     }
     let mut compressed = HashingBufReader::new(progress, &algs, BLOB_BUFFER, u64::MAX);
-    let compression = match mt::layer_compression(&layer.descriptor.media_type) {
+    let compression = match mt::layer_compression(media_type) {
+        _ if known.is_some() => Compression::None,
         Some(c) => c,
         None => {
             // Unknown media type: sniff the magic bytes.
@@ -365,7 +382,7 @@ fn stream_layer(
             let (digests, n) = r
                 .drain_and_finish()
                 .map_err(|e| map_stream_err(layer, e, limits))?;
-            let blob_digest = digests.first().cloned();
+            let blob_digest = known.or_else(|| digests.first().cloned());
             let diff = digests.get(1).cloned().or_else(|| blob_digest.clone());
             (blob_digest, n, diff, n)
         }

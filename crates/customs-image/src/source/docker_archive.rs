@@ -16,7 +16,7 @@ use crate::verify::{digest_of, HashingReader};
 use crate::{Error, OpenOptions, Selector};
 
 /// Media type of an uncompressed Docker layer (as `docker save` stores it).
-const DOCKER_LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
+pub(crate) const DOCKER_LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -52,6 +52,11 @@ impl BlobSource for ArchiveBlobs {
             source,
         })?;
         Ok(Box::new(r))
+    }
+
+    fn known_sha256(&self, descriptor: &Descriptor) -> Option<Digest> {
+        let (_, name) = self.names.iter().find(|(d, _)| d == &descriptor.digest)?;
+        self.index.known_sha256(name)
     }
 
     fn name(&self) -> String {
@@ -223,6 +228,15 @@ pub(crate) fn open_docker_archive(
             mt::Compression::None => (DOCKER_LAYER_TAR.to_owned(), diff_id.clone()),
             // Compressed layers in an archive: the blob digest is not the
             // diffID; name it by its content (hashed once, here).
+            other if index.known_sha256(layer_name).is_some() => {
+                let mtype = if other == mt::Compression::Zstd {
+                    mt::OCI_LAYER_ZSTD
+                } else {
+                    mt::DOCKER_LAYER_GZIP
+                };
+                let known = index.known_sha256(layer_name);
+                (mtype.to_owned(), known.unwrap_or_else(|| diff_id.clone()))
+            }
             other => {
                 let r = index.open_member(layer_name).map_err(|e| Error::Io {
                     path: path.to_path_buf(),

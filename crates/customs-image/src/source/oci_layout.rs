@@ -103,6 +103,13 @@ impl BlobSource for OciStore {
         }
     }
 
+    fn known_sha256(&self, descriptor: &Descriptor) -> Option<customs_model::Digest> {
+        match self {
+            Self::Dir(_) => None,
+            Self::Tar(index, _) => index.known_sha256(&Self::blob_path(&descriptor.digest)),
+        }
+    }
+
     fn name(&self) -> String {
         match self {
             Self::Dir(p) | Self::Tar(_, p) => format!("oci-layout:{}", p.display()),

@@ -24,6 +24,9 @@ pub(crate) struct Member {
 pub(crate) struct TarIndex {
     path: PathBuf,
     members: HashMap<String, Member>,
+    /// SHA-256 of member ranges, computed while a gzip archive was inflated
+    /// into the temporary copy (see [`super::member_hash`]); empty otherwise.
+    digests: HashMap<u64, (u64, [u8; 32])>,
     /// Keeps a decompressed temporary copy alive as long as the index.
     _temp: Option<TempFile>,
 }
@@ -44,26 +47,25 @@ impl TarIndex {
                 path: temp_dir.to_path_buf(),
                 source: e,
             })?;
-            let mut out = File::create(&temp.0).map_err(io_err(&temp.0))?;
-            let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, f));
-            let mut limited = crate::verify::HashingReader::new(gz, None, max_bytes);
-            io::copy(&mut limited, &mut out).map_err(|e| {
-                if crate::verify::is_limit_breach(&e) {
-                    Error::LimitExceeded {
-                        what: format!("decompressed archive {}", path.display()),
-                        limit: max_bytes,
-                        unit: "bytes",
-                        flag: "--max-image-bytes",
-                    }
-                } else {
-                    Error::BadArchive {
-                        path: path.to_path_buf(),
-                        source: e,
-                    }
-                }
+            let out = File::create(&temp.0).map_err(io_err(&temp.0))?;
+            let digests = inflate_into(f, out, max_bytes).map_err(|e| match e {
+                InflateError::Limit => Error::LimitExceeded {
+                    what: format!("decompressed archive {}", path.display()),
+                    limit: max_bytes,
+                    unit: "bytes",
+                    flag: "--max-image-bytes",
+                },
+                InflateError::Read(e) => Error::BadArchive {
+                    path: path.to_path_buf(),
+                    source: e,
+                },
+                InflateError::Write(e) => Error::Io {
+                    path: temp.0.clone(),
+                    source: e,
+                },
             })?;
-            drop(out);
             let mut index = Self::index_plain(&temp.0, path)?;
+            index.digests = digests;
             index._temp = Some(temp);
             return Ok(index);
         }
@@ -118,8 +120,16 @@ impl TarIndex {
         Ok(Self {
             path: file.to_path_buf(),
             members,
+            digests: HashMap::new(),
             _temp: None,
         })
+    }
+
+    /// The SHA-256 of a member's content when it was computed on the way into
+    /// our temporary copy (gzip archives), so readers need not hash it again.
+    pub(crate) fn known_sha256(&self, name: &str) -> Option<customs_model::Digest> {
+        let m = self.get(name)?;
+        super::member_hash::lookup(&self.digests, m.offset, m.size)
     }
 
     /// Looks a member up, following symlinks and hard links inside the archive.
@@ -167,6 +177,81 @@ impl TarIndex {
         self.open_member(name)?.read_to_end(&mut out)?;
         Ok(out)
     }
+}
+
+/// Why inflating an archive failed.
+enum InflateError {
+    Limit,
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// Bytes per piece handed from the inflating thread to the writing one.
+const PIECE: usize = 1 << 20;
+
+/// Inflates a gzip stream into `out`, hashing the tar members on the way.
+///
+/// Two threads: one inflates, the other writes and hashes, so a one-layer
+/// archive keeps both cores busy (inflating is the larger half). Pieces go
+/// back to the inflating thread for reuse, so the copy allocates a handful of
+/// buffers whatever the size.
+fn inflate_into(
+    input: File,
+    mut out: File,
+    max_bytes: u64,
+) -> Result<HashMap<u64, (u64, [u8; 32])>, InflateError> {
+    use std::io::Write as _;
+    use std::sync::mpsc;
+
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(4);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut gz =
+                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, input));
+            loop {
+                let mut piece = empty_rx.try_recv().unwrap_or_else(|_| vec![0u8; PIECE]);
+                let mut filled = 0;
+                let read = loop {
+                    match gz.read(piece.get_mut(filled..).unwrap_or_default()) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == piece.len() {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                let done = filled < piece.len();
+                let message = match read {
+                    Ok(()) => Ok((piece, filled)),
+                    Err(e) => Err(e),
+                };
+                let failed = message.is_err();
+                // The writer gone (limit, write error) ends this thread too.
+                if full_tx.send(message).is_err() || failed || done {
+                    return;
+                }
+            }
+        });
+        let mut hasher = super::member_hash::MemberHasher::new();
+        let mut total: u64 = 0;
+        for message in &full_rx {
+            let (piece, filled) = message.map_err(InflateError::Read)?;
+            let bytes = piece.get(..filled).unwrap_or_default();
+            total += filled as u64;
+            if total > max_bytes {
+                return Err(InflateError::Limit);
+            }
+            out.write_all(bytes).map_err(InflateError::Write)?;
+            hasher.feed(bytes);
+            let _ = empty_tx.send(piece);
+        }
+        Ok(hasher.finish())
+    })
 }
 
 /// A temporary file removed on drop.

@@ -286,3 +286,49 @@ fn rewrite_layer(dir: &std::path::Path, blob: &[u8]) {
     let index = serde_json::json!({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":nd,"size":mbytes.len()}]});
     std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
 }
+
+/// A gzip archive is inflated into a temporary copy whose layer digests are
+/// computed on the way; a changed byte inside a layer must still fail the
+/// walk's digest check.
+#[test]
+fn tampered_layer_in_a_gzip_docker_archive_is_a_digest_mismatch() {
+    let Some(docker) = customs_test::shared_path("images/debian-bookworm-minbase.docker.tar.gz")
+    else {
+        return;
+    };
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(docker).unwrap()),
+        &mut plain,
+    )
+    .unwrap();
+    // The biggest member is the layer tar.
+    let (offset, size) = {
+        let mut ar = tar::Archive::new(std::io::Cursor::new(plain.as_slice()));
+        ar.entries_with_seek()
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| (e.raw_file_position(), e.size()))
+            .max_by_key(|&(_, size)| size)
+            .unwrap()
+    };
+    assert!(size > 1 << 20);
+    // A byte inside file content far from the start: the tar still parses.
+    let at = usize::try_from(offset + size / 2).unwrap();
+    plain[at] ^= 0x01;
+    let tmp = customs_test::TempDir::new("gz-tamper").unwrap();
+    let path = tmp.path().join("tampered.docker.tar.gz");
+    std::fs::write(&path, crate::support::gzip(&plain)).unwrap();
+    let t = Target::parse(&format!("docker-archive:{}", path.display())).unwrap();
+    let image = open(&t, &OpenOptions::default()).unwrap();
+    let err = walk(&image, &[], &WalkOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::DigestMismatch { .. }
+                | Error::DiffIdMismatch { .. }
+                | Error::CorruptLayer { .. }
+        ),
+        "{err:?}"
+    );
+}
