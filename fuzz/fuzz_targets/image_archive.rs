@@ -1,7 +1,9 @@
 #![no_main]
 //! A whole archive as the user hands it over: the bytes become a file that is
-//! opened as a docker-archive or an OCI-layout tar (first byte) and walked
-//! with no analyzers under small limits.
+//! opened as a docker-archive or an OCI-layout tar (first byte, bit 0) and
+//! walked with no analyzers under small limits. With bit 1 set the bytes are
+//! gzip-compressed first, so the fuzzer explores tar structure inside a gzip
+//! archive too (inflated into a temporary copy while its members are hashed).
 
 use customs_image::{open, walk, Limits, OpenOptions, Target, WalkOptions};
 use libfuzzer_sys::fuzz_target;
@@ -22,6 +24,21 @@ fn small_limits() -> Limits {
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, body)) = data.split_first() else {
         return;
+    };
+    let gzipped;
+    let body = if sel & 2 != 0 {
+        use std::io::Write as _;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        if gz.write_all(body).is_err() {
+            return;
+        }
+        let Ok(bytes) = gz.finish() else {
+            return;
+        };
+        gzipped = bytes;
+        gzipped.as_slice()
+    } else {
+        body
     };
     let Some(path) = customs_fuzz::write_scratch("archive.tar", body) else {
         return;

@@ -24,6 +24,7 @@ fn limits() -> Limits {
         max_aliases: 32,
         max_references: 8,
         max_description_chars: 200,
+        max_cwe_ids: 8,
     }
 }
 

@@ -203,9 +203,12 @@ fn inflate_into(
     use std::io::Write as _;
     use std::sync::mpsc;
 
-    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(4);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
+        // Both channels live inside the scope: when the writer stops early
+        // (limit, write error), its ends are dropped before the scope joins
+        // the inflating thread, whose next send then fails and ends it.
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(4);
+        let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
         scope.spawn(move || {
             let mut gz =
                 flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, input));

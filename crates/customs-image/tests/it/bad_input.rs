@@ -332,3 +332,23 @@ fn tampered_layer_in_a_gzip_docker_archive_is_a_digest_mismatch() {
         "{err:?}"
     );
 }
+
+/// A gzip archive that inflates past the cap stops at the cap with a clear
+/// error (the inflating thread must not wait forever for a writer that quit).
+#[test]
+fn gzip_archive_bomb_stops_at_the_cap() {
+    let tmp = customs_test::TempDir::new("gz-bomb").unwrap();
+    let zeros = vec![0u8; 64 << 20];
+    let path = tmp.path().join("bomb.docker.tar.gz");
+    std::fs::write(&path, crate::support::gzip(&zeros)).unwrap();
+    let opts = OpenOptions {
+        limits: Limits {
+            max_total_uncompressed: 1 << 20,
+            ..Limits::default()
+        },
+        ..OpenOptions::default()
+    };
+    let t = Target::parse(&format!("docker-archive:{}", path.display())).unwrap();
+    let err = open(&t, &opts).unwrap_err();
+    assert!(matches!(err, Error::LimitExceeded { .. }), "{err:?}");
+}
