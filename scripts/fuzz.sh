@@ -33,6 +33,8 @@ echo "== building ${#TARGETS[@]} targets (release, debug assertions, ASan)"
 cargo +nightly fuzz build -O --debug-assertions --target-dir "$CARGO_TARGET_DIR" >/dev/null
 # cargo-fuzz sets this when it runs a target; so do we.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0}
+# A one-time glibc allocation for thread-local destructors, see fuzz/lsan.supp.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$FUZZ/lsan.supp}
 BIN=$CARGO_TARGET_DIR/$(rustc +nightly -vV | sed -n 's/^host: //p')/release
 
 echo "== seeding fuzz/corpus from $SHARED"

@@ -204,12 +204,9 @@ fn inflate_into(
     use std::sync::mpsc;
 
     std::thread::scope(|scope| {
-        // Both channels live inside the scope: when the writer stops early
-        // (limit, write error), its ends are dropped before the scope joins
-        // the inflating thread, whose next send then fails and ends it.
         let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(4);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-        scope.spawn(move || {
+        let inflater = scope.spawn(move || {
             let mut gz =
                 flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, input));
             loop {
@@ -242,7 +239,7 @@ fn inflate_into(
         });
         let mut hasher = super::member_hash::MemberHasher::new();
         let mut total: u64 = 0;
-        for message in &full_rx {
+        let written = full_rx.iter().try_for_each(|message| {
             let (piece, filled) = message.map_err(InflateError::Read)?;
             let bytes = piece.get(..filled).unwrap_or_default();
             total += filled as u64;
@@ -252,7 +249,17 @@ fn inflate_into(
             out.write_all(bytes).map_err(InflateError::Write)?;
             hasher.feed(bytes);
             let _ = empty_tx.send(piece);
-        }
+            Ok(())
+        });
+        // A writer that stopped early (limit, write error) hangs up first, so
+        // the inflating thread's next send fails and it ends; then it is
+        // joined whole (thread-local teardown included) before we return.
+        drop(full_rx);
+        drop(empty_tx);
+        let joined = inflater.join();
+        written?;
+        // A panic there would look like the end of the stream here.
+        joined.map_err(|_| InflateError::Read(io::Error::other("the inflating thread failed")))?;
         Ok(hasher.finish())
     })
 }
