@@ -13,11 +13,13 @@ drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 # measure LABEL COMMAND... : prints "LABEL  median s  median MB  (min-max s over N runs)";
 # the command's stdout of the last run stays in $T/out. Exit code 1 (a tripped gate) is
 # not a failure. Sets MEDIAN to the median wall time. With WARM=FILE set, FILE is read into
-# the page cache before each run instead (the CPU-bound case the floor describes).
+# the page cache before each run instead (the CPU-bound case the floor describes). With
+# FRESH=DIR set, DIR (a tool's own cache) is removed before each run, so every run is cold.
 measure() {
     local label=$1; shift
     local walls=() rsss=() i rc
     for ((i = 0; i < RUNS; i++)); do
+        if [ -n "${FRESH:-}" ]; then rm -rf "$FRESH"; fi
         if [ -n "${WARM:-}" ]; then cat "$WARM" > /dev/null; else drop; fi
         rc=0
         /usr/bin/time -f "%e %M" -o "$T/time" "$@" > "$T/out" 2> "$T/err" || rc=$?
@@ -44,7 +46,8 @@ floor() {
     read -r one bytes < <("$bin/examples/floor" "$form" "$file")
     FLOOR=$(echo "scale=3; $one / $(nproc)" | bc -l)
     drop
-    cold=$( { /usr/bin/time -f "%e" dd if="$file" of=/dev/null bs=4M iflag=nocache 2>/dev/null; } 2>&1 )
+    /usr/bin/time -f "%e" -o "$T/time" dd if="$file" of=/dev/null bs=4M iflag=nocache 2> /dev/null
+    cold=$(cat "$T/time")
     printf '%-40s %8.2f s  (single core %.2f s over %s bytes; cold read of the file alone %s s)\n' \
         "floor $form (/$(nproc) cores, warm)" "$FLOOR" "$one" "$bytes" "$cold"
 }

@@ -32,10 +32,10 @@ for form in docker oci; do
     secrets=$MEDIAN
     echo "    secrets: $(jq '.secrets | length' "$T/out"); = $(ratio "$MEDIAN" "$FLOOR") x the floor"
     if [ -x "$TRIVY" ]; then
-        measure "trivy list packages $form" "$TRIVY" image --input "$input" --cache-dir "$T/trivy-cache-$form" \
+        FRESH="$T/trivy-cache-$form" measure "trivy list packages $form" "$TRIVY" image --input "$input" --cache-dir "$T/trivy-cache-$form" \
             --scanners license --list-all-pkgs --format json --skip-db-update --skip-java-db-update --offline-scan -q
         echo "    customs scan is $(ratio "$MEDIAN" "$scan") x faster"
-        measure "trivy secrets $form" "$TRIVY" image --input "$input" --cache-dir "$T/trivy-cache-s-$form" \
+        FRESH="$T/trivy-cache-s-$form" measure "trivy secrets $form" "$TRIVY" image --input "$input" --cache-dir "$T/trivy-cache-s-$form" \
             --scanners secret --format json --skip-db-update --skip-java-db-update --offline-scan -q
         echo "    secrets: $(jq '[.Results[]?.Secrets[]?] | length' "$T/out"); customs secrets is $(ratio "$MEDIAN" "$secrets") x faster"
     fi

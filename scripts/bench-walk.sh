@@ -36,7 +36,7 @@ for form in docker oci; do
     WARM=$file measure "customs packages $form (file cached)" "$BIN/customs" packages --no-cache -q --format json "$target"
     echo "    = $(ratio "$MEDIAN" "$FLOOR") x the floor"
     if [ -x "$TRIVY" ]; then
-        measure "trivy list packages $form" "$TRIVY" image --input "$input" --cache-dir "$T/trivy-cache-$form" \
+        FRESH="$T/trivy-cache-$form" measure "trivy list packages $form" "$TRIVY" image --input "$input" --cache-dir "$T/trivy-cache-$form" \
             --scanners license --list-all-pkgs --format json --skip-db-update --skip-java-db-update --offline-scan -q
         echo "    customs packages is $(ratio "$MEDIAN" "$ours") x faster"
     fi
@@ -51,7 +51,7 @@ if [ -f "$MINBASE" ]; then
     measure "customs sbom cyclonedx minbase" "$BIN/customs" sbom --no-cache -q --format cyclonedx-json "docker-archive:$MINBASE"
     ours=$MEDIAN
     if [ -x "$TRIVY" ]; then
-        measure "trivy cyclonedx minbase" "$TRIVY" image --input "$MINBASE" --cache-dir "$T/trivy-cache-minbase" \
+        FRESH="$T/trivy-cache-minbase" measure "trivy cyclonedx minbase" "$TRIVY" image --input "$MINBASE" --cache-dir "$T/trivy-cache-minbase" \
             --format cyclonedx --skip-db-update --skip-java-db-update --offline-scan -q
         echo "    customs sbom is $(ratio "$MEDIAN" "$ours") x faster"
     fi
