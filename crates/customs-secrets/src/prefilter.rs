@@ -435,6 +435,17 @@ fn choose_anchors(kws: &[&[u8]]) -> Vec<Option<(usize, usize)>> {
 mod tests {
     use super::*;
 
+    /// The keyword index of every built-in rule's keywords.
+    fn builtin_index(set: &crate::RuleSet) -> KeywordIndex {
+        let entries: Vec<(String, usize, bool)> = set
+            .rules()
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.keywords.iter().map(move |k| (k.clone(), i, false)))
+            .collect();
+        KeywordIndex::new(&entries).unwrap()
+    }
+
     fn all(index: &KeywordIndex, buf: &[u8]) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
         index.for_each(buf, |k, s, e| out.push((k, s, e)));
@@ -481,13 +492,7 @@ mod tests {
         // several chunks: the fast path must report exactly the overlapping matches of a
         // case-insensitive Aho-Corasick automaton (the previous prefilter).
         let set = crate::RuleSet::builtin();
-        let entries: Vec<(String, usize, bool)> = set
-            .rules()
-            .iter()
-            .enumerate()
-            .flat_map(|(i, r)| r.keywords.iter().map(move |k| (k.clone(), i, false)))
-            .collect();
-        let index = KeywordIndex::new(&entries).unwrap();
+        let index = builtin_index(&set);
         assert!(index.teddies.len() >= 2, "the fast path is not in use");
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
@@ -566,13 +571,7 @@ mod tests {
         assert_eq!(anchor("://"), "://");
         // The layout the module docs describe: four slim searchers of four-byte anchors
         // and one of three-byte anchors.
-        let entries: Vec<(String, usize, bool)> = set
-            .rules()
-            .iter()
-            .enumerate()
-            .flat_map(|(i, r)| r.keywords.iter().map(move |k| (k.clone(), i, false)))
-            .collect();
-        let index = KeywordIndex::new(&entries).unwrap();
+        let index = builtin_index(&set);
         assert_eq!(index.teddies.len(), 5);
         assert!(index.teddies.iter().all(|t| t.groups.len() <= PER_SEARCHER));
         assert!(index.slow.is_some(), "`Q~` goes to the automaton");

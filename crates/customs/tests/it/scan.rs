@@ -87,7 +87,7 @@ fn db_status_counts_what_was_imported() {
     ]);
     assert_eq!(code, 0, "{err}");
     let st: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(st["schema_version"], 1, "{st}");
+    assert_eq!(st["schema_version"], customs_vuln::SCHEMA_VERSION, "{st}");
     let sources: Vec<&str> = st["sources"]
         .as_array()
         .unwrap()
