@@ -21,6 +21,7 @@
 
 mod cache;
 mod error;
+mod gzip;
 mod image;
 mod limits;
 mod path;

@@ -394,7 +394,8 @@ fn stream_layer(
                         zstd::stream::read::Decoder::with_buffer(&mut compressed)
                             .map_err(|e| corrupt(layer, e))?,
                     ),
-                    _ => Box::new(flate2::bufread::MultiGzDecoder::new(&mut compressed)),
+                    // No CRC-32: the diffID hash below covers every byte.
+                    _ => Box::new(crate::gzip::GzipNoCrc::new(&mut compressed)),
                 };
                 let mut r = HashingBufReader::new(
                     decoded,
