@@ -77,23 +77,18 @@ impl Read for ReadOnce {
 }
 
 #[cfg(target_os = "linux")]
+fn advise(file: &File, offset: u64, len: u64, advice: rustix::fs::Advice) {
+    let _ = rustix::fs::fadvise(file, offset, std::num::NonZeroU64::new(len), advice);
+}
+
+#[cfg(target_os = "linux")]
 fn advise_sequential(file: &File, offset: u64, len: u64) {
-    let _ = rustix::fs::fadvise(
-        file,
-        offset,
-        std::num::NonZeroU64::new(len),
-        rustix::fs::Advice::Sequential,
-    );
+    advise(file, offset, len, rustix::fs::Advice::Sequential);
 }
 
 #[cfg(target_os = "linux")]
 fn advise_dont_need(file: &File, offset: u64, len: u64) {
-    let _ = rustix::fs::fadvise(
-        file,
-        offset,
-        std::num::NonZeroU64::new(len),
-        rustix::fs::Advice::DontNeed,
-    );
+    advise(file, offset, len, rustix::fs::Advice::DontNeed);
 }
 
 #[cfg(not(target_os = "linux"))]
