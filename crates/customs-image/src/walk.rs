@@ -345,12 +345,12 @@ fn stream_layer(
     // decoders read their input from it in place. An uncompressed blob is
     // the tar itself: its diffID is hashed here too (once when they agree).
     // A blob the source hashed already (its own copy of an uncompressed layer,
-    // see `BlobSource::known_sha256`) is not hashed again; its digest is still
-    // compared with the descriptor and the diffID below.
-    // Only for a layer declared uncompressed (a source sets Docker's plain
-    // type after sniffing the bytes), which is then read as such: a digest
-    // taken on trust must never meet the compressed path, where the blob
-    // digest would go unchecked.
+    // see `BlobSource::known_sha256`) is not hashed again; that digest is
+    // still compared with the descriptor and the diffID below. Only a layer
+    // declared uncompressed qualifies (a source sets Docker's plain type after
+    // sniffing the bytes), and it is then read as such: a digest taken from
+    // the source must never meet the compressed path, where the blob digest
+    // would go unchecked.
     let media_type = layer.descriptor.media_type.as_str();
     let declared_plain = media_type == crate::source::DOCKER_LAYER_TAR
         || mt::layer_compression(media_type) == Some(Compression::None);
