@@ -4,11 +4,7 @@
 //! rest is the file content. Whatever the analyzers record then goes through
 //! `assemble`, which must cope with any analyzer output.
 
-use std::sync::OnceLock;
-
-use customs_model::analysis::{
-    Analysis, EntryKind, FileAnalyzer, FileMeta, FileRecord, Interest, LayerRef,
-};
+use customs_model::analysis::{Analysis, EntryKind, FileMeta, FileRecord, Interest, LayerRef};
 use libfuzzer_sys::fuzz_target;
 
 /// (path, mode). Executables get mode 0o755 so the binary analyzer looks.
@@ -64,20 +60,6 @@ const PATHS: &[(&str, u32)] = &[
     ("app/foo.war", 0o644),
 ];
 
-fn analyzers() -> &'static Vec<Box<dyn FileAnalyzer>> {
-    static A: OnceLock<Vec<Box<dyn FileAnalyzer>>> = OnceLock::new();
-    A.get_or_init(|| {
-        customs_catalog::analyzers_with(&customs_catalog::Limits {
-            max_lockfile_bytes: 1 << 20,
-            max_archive_entries: 1000,
-            max_archive_entry_bytes: 1 << 20,
-            max_archive_total_bytes: 4 << 20,
-            max_archive_depth: 3,
-            max_decompressed_bytes: 1 << 20,
-        })
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, content)) = data.split_first() else {
         return;
@@ -93,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
         link_target: None,
     };
     let mut records = Vec::new();
-    for a in analyzers() {
+    for a in customs_fuzz::catalog_analyzers() {
         let value = match a.interest(&meta) {
             Interest::None => continue,
             Interest::Metadata => a.analyze(&meta, &[]),

@@ -160,3 +160,42 @@ pub fn sample_report() -> &'static customs_vuln::MatchReport {
         report
     })
 }
+
+/// Every catalog analyzer, under small limits, built once per process.
+pub fn catalog_analyzers() -> &'static Vec<Box<dyn customs_model::analysis::FileAnalyzer>> {
+    use std::sync::OnceLock;
+    static A: OnceLock<Vec<Box<dyn customs_model::analysis::FileAnalyzer>>> = OnceLock::new();
+    A.get_or_init(|| {
+        customs_catalog::analyzers_with(&customs_catalog::Limits {
+            max_lockfile_bytes: 1 << 20,
+            max_archive_entries: 1000,
+            max_archive_entry_bytes: 1 << 20,
+            max_archive_total_bytes: 4 << 20,
+            max_archive_depth: 3,
+            max_decompressed_bytes: 1 << 20,
+        })
+    })
+}
+
+/// Offers `data` as the content of the regular file `path` (with `mode`) to
+/// every catalog analyzer that wants its content, and serialises what they
+/// record: one cataloger alone, through the `FileAnalyzer` trait.
+pub fn catalog_one_file(path: &str, mode: u32, data: &[u8]) {
+    use customs_model::analysis::{EntryKind, FileMeta, Interest};
+    let meta = FileMeta {
+        path,
+        kind: EntryKind::Regular,
+        size: data.len() as u64,
+        mode,
+        uid: 0,
+        gid: 0,
+        link_target: None,
+    };
+    for a in catalog_analyzers() {
+        if a.interest(&meta) == Interest::Content {
+            if let Some(v) = a.analyze(&meta, data) {
+                let _ = serde_json::to_vec(&v);
+            }
+        }
+    }
+}
