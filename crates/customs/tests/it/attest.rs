@@ -295,38 +295,35 @@ fn key_sign_attest_verify_and_provenance_end_to_end() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("source"), "{err}");
 
+    // `attest --from-scan` of one predicate type, then the first verified statement of it.
+    let attest_from_scan = |kind: &str, extra: &[&str]| {
+        let mut args = vec![
+            "attest",
+            "--key",
+            "customs.key",
+            "--type",
+            kind,
+            "--from-scan",
+        ];
+        args.extend_from_slice(extra);
+        call(&pw, &with(&args, &image))
+    };
+    let verified_statement = |kind: &str| -> serde_json::Value {
+        let (code, out, err) = call(
+            &[],
+            &with(
+                &["verify-attestation", "--key", "customs.pub", "--type", kind],
+                &image,
+            ),
+        );
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(out.lines().next().unwrap()).unwrap()
+    };
+
     // SBOM predicate from our own catalog of the image.
-    let (code, _, err) = call(
-        &pw,
-        &with(
-            &[
-                "attest",
-                "--key",
-                "customs.key",
-                "--type",
-                "cyclonedx",
-                "--from-scan",
-                "--no-cache",
-            ],
-            &image,
-        ),
-    );
+    let (code, _, err) = attest_from_scan("cyclonedx", &["--no-cache"]);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = call(
-        &[],
-        &with(
-            &[
-                "verify-attestation",
-                "--key",
-                "customs.pub",
-                "--type",
-                "cyclonedx",
-            ],
-            &image,
-        ),
-    );
-    assert_eq!(code, 0, "{err}");
-    let st: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let st = verified_statement("cyclonedx");
     assert_eq!(st["predicate"]["bomFormat"], "CycloneDX");
     assert!(st["predicate"]["components"]
         .as_array()
@@ -336,39 +333,9 @@ fn key_sign_attest_verify_and_provenance_end_to_end() {
         return;
     };
     let db = db.display().to_string();
-    let (code, _, err) = call(
-        &pw,
-        &with(
-            &[
-                "attest",
-                "--key",
-                "customs.key",
-                "--type",
-                "vuln",
-                "--from-scan",
-                "--no-cache",
-                "--db",
-                &db,
-            ],
-            &image,
-        ),
-    );
+    let (code, _, err) = attest_from_scan("vuln", &["--no-cache", "--db", db.as_str()]);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = call(
-        &[],
-        &with(
-            &[
-                "verify-attestation",
-                "--key",
-                "customs.pub",
-                "--type",
-                "vuln",
-            ],
-            &image,
-        ),
-    );
-    assert_eq!(code, 0, "{err}");
-    let st: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let st = verified_statement("vuln");
     assert_eq!(
         st["predicateType"],
         "https://cosign.sigstore.dev/attestation/vuln/v1"
@@ -379,19 +346,6 @@ fn key_sign_attest_verify_and_provenance_end_to_end() {
     assert!(!st["predicate"]["metadata"]["scanFinishedOn"].is_null());
 
     // OpenVEX documents are the user's statements, not something a scan can make.
-    let (code, _, err) = call(
-        &pw,
-        &with(
-            &[
-                "attest",
-                "--key",
-                "customs.key",
-                "--type",
-                "openvex",
-                "--from-scan",
-            ],
-            &image,
-        ),
-    );
+    let (code, _, err) = attest_from_scan("openvex", &[]);
     assert_eq!(code, 2, "{err}");
 }
