@@ -36,18 +36,23 @@ struct ArchiveBlobs {
     names: Vec<(Digest, String)>,
 }
 
-impl BlobSource for ArchiveBlobs {
-    fn open_blob(&self, descriptor: &Descriptor) -> Result<Box<dyn Read + Send + '_>, Error> {
-        let name = self
-            .names
+impl ArchiveBlobs {
+    /// The archive member holding the blob.
+    fn member(&self, descriptor: &Descriptor) -> Option<&str> {
+        self.names
             .iter()
             .find(|(d, _)| d == &descriptor.digest)
-            .map(|(_, n)| n.clone())
-            .ok_or_else(|| Error::Missing {
-                what: format!("blob {}", descriptor.digest),
-                source_name: self.name(),
-            })?;
-        let r = self.index.open_member(&name).map_err(|source| Error::Io {
+            .map(|(_, n)| n.as_str())
+    }
+}
+
+impl BlobSource for ArchiveBlobs {
+    fn open_blob(&self, descriptor: &Descriptor) -> Result<Box<dyn Read + Send + '_>, Error> {
+        let name = self.member(descriptor).ok_or_else(|| Error::Missing {
+            what: format!("blob {}", descriptor.digest),
+            source_name: self.name(),
+        })?;
+        let r = self.index.open_member(name).map_err(|source| Error::Io {
             path: self.path.clone(),
             source,
         })?;
@@ -55,8 +60,7 @@ impl BlobSource for ArchiveBlobs {
     }
 
     fn known_sha256(&self, descriptor: &Descriptor) -> Option<Digest> {
-        let (_, name) = self.names.iter().find(|(d, _)| d == &descriptor.digest)?;
-        self.index.known_sha256(name)
+        self.index.known_sha256(self.member(descriptor)?)
     }
 
     fn name(&self) -> String {
@@ -227,36 +231,29 @@ pub(crate) fn open_docker_archive(
         let (media_type, digest) = match compression {
             mt::Compression::None => (DOCKER_LAYER_TAR.to_owned(), diff_id.clone()),
             // Compressed layers in an archive: the blob digest is not the
-            // diffID; name it by its content (hashed once, here).
-            other if index.known_sha256(layer_name).is_some() => {
-                let mtype = if other == mt::Compression::Zstd {
-                    mt::OCI_LAYER_ZSTD
-                } else {
-                    mt::DOCKER_LAYER_GZIP
-                };
-                let known = index.known_sha256(layer_name);
-                (mtype.to_owned(), known.unwrap_or_else(|| diff_id.clone()))
-            }
+            // diffID; name it by its content (hashed once, here, unless the
+            // archive was inflated into our copy and hashed on the way).
             other => {
-                let r = index.open_member(layer_name).map_err(|e| Error::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                })?;
-                let mut h = HashingReader::new(r, Some(DigestAlgorithm::Sha256), u64::MAX);
-                std::io::copy(&mut h, &mut std::io::sink()).map_err(|e| Error::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                })?;
-                let (d, _) = h.drain_and_finish().map_err(|e| Error::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                })?;
                 let mtype = if other == mt::Compression::Zstd {
                     mt::OCI_LAYER_ZSTD
                 } else {
                     mt::DOCKER_LAYER_GZIP
                 };
-                (mtype.to_owned(), d.unwrap_or_else(|| diff_id.clone()))
+                let digest = match index.known_sha256(layer_name) {
+                    Some(known) => known,
+                    None => {
+                        let io = |e| Error::Io {
+                            path: path.to_path_buf(),
+                            source: e,
+                        };
+                        let r = index.open_member(layer_name).map_err(io)?;
+                        let mut h = HashingReader::new(r, Some(DigestAlgorithm::Sha256), u64::MAX);
+                        std::io::copy(&mut h, &mut std::io::sink()).map_err(io)?;
+                        let (d, _) = h.drain_and_finish().map_err(io)?;
+                        d.unwrap_or_else(|| diff_id.clone())
+                    }
+                };
+                (mtype.to_owned(), digest)
             }
         };
         names.push((digest.clone(), layer_name.clone()));
