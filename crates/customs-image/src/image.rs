@@ -88,7 +88,10 @@ impl std::fmt::Debug for Image {
 impl Image {
     /// Opens a layer blob as stored (compressed as the descriptor says).
     /// The caller must verify it; [`crate::walk`] does.
-    pub fn open_layer_blob(&self, layer: &LayerInfo) -> Result<Box<dyn Read + Send + '_>, Error> {
+    pub fn open_layer_blob(
+        &self,
+        layer: &LayerInfo,
+    ) -> Result<crate::source::BlobReader<'_>, Error> {
         match &self.source {
             Some(s) => s.open_blob(&layer.descriptor),
             None => Err(Error::Missing {

@@ -3,6 +3,8 @@
 use std::io::{self, BufRead, Read};
 
 use customs_model::{Digest, DigestAlgorithm};
+
+use crate::source::{Chunk, ChunkRead};
 use sha2::{Digest as _, Sha256, Sha512};
 
 /// An incremental hash of one of the supported algorithms.
@@ -113,7 +115,7 @@ impl<R: Read> Read for HashingReader<R> {
 /// never copied again unless somebody reads them.
 pub(crate) struct HashingBufReader<R> {
     inner: R,
-    buf: Box<[u8]>,
+    buf: Chunk,
     pos: usize,
     filled: usize,
     hashers: Vec<Hasher>,
@@ -121,12 +123,12 @@ pub(crate) struct HashingBufReader<R> {
     limit: u64,
 }
 
-impl<R: Read> HashingBufReader<R> {
+impl<R: ChunkRead> HashingBufReader<R> {
     /// `algs`: the digests to compute over the stream (none, one or two).
     pub(crate) fn new(inner: R, algs: &[DigestAlgorithm], capacity: usize, limit: u64) -> Self {
         Self {
             inner,
-            buf: vec![0u8; capacity.max(512)].into_boxed_slice(),
+            buf: Chunk::heap(capacity.max(512)),
             pos: 0,
             filled: 0,
             hashers: algs.iter().map(|a| Hasher::new(*a)).collect(),
@@ -177,7 +179,7 @@ impl<R: Read> HashingBufReader<R> {
     }
 }
 
-impl<R: Read> Read for HashingBufReader<R> {
+impl<R: ChunkRead> Read for HashingBufReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.pos == self.filled && out.len() >= self.buf.len() {
             // Large reads bypass the buffer.
@@ -195,10 +197,11 @@ impl<R: Read> Read for HashingBufReader<R> {
     }
 }
 
-impl<R: Read> io::BufRead for HashingBufReader<R> {
+impl<R: ChunkRead> io::BufRead for HashingBufReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos >= self.filled {
-            let n = self.inner.read(&mut self.buf)?;
+            // A read-ahead source swaps in a buffer it filled already.
+            let n = self.inner.read_chunk(&mut self.buf)?;
             self.pos = 0;
             self.filled = 0;
             let data = self.buf.get(..n).unwrap_or(&[]);
@@ -220,7 +223,7 @@ impl<R: Read> io::BufRead for HashingBufReader<R> {
     }
 }
 
-impl<R: Read> io::Seek for HashingBufReader<R> {
+impl<R: ChunkRead> io::Seek for HashingBufReader<R> {
     /// Only forward skips (`SeekFrom::Current(n)`, `n >= 0`): they read
     /// through the stream, hashing it, without copying it out.
     fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {

@@ -1,7 +1,6 @@
 //! `docker save` archives: `manifest.json` + config + one tar per layer
 //! (or, from newer Docker, an OCI layout inside the tar).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use customs_model::{Digest, DigestAlgorithm};
@@ -47,16 +46,15 @@ impl ArchiveBlobs {
 }
 
 impl BlobSource for ArchiveBlobs {
-    fn open_blob(&self, descriptor: &Descriptor) -> Result<Box<dyn Read + Send + '_>, Error> {
+    fn open_blob(&self, descriptor: &Descriptor) -> Result<super::BlobReader<'_>, Error> {
         let name = self.member(descriptor).ok_or_else(|| Error::Missing {
             what: format!("blob {}", descriptor.digest),
             source_name: self.name(),
         })?;
-        let r = self.index.open_member(name).map_err(|source| Error::Io {
+        self.index.open_member(name).map_err(|source| Error::Io {
             path: self.path.clone(),
             source,
-        })?;
-        Ok(Box::new(r))
+        })
     }
 
     fn known_sha256(&self, descriptor: &Descriptor) -> Option<Digest> {
@@ -221,8 +219,7 @@ pub(crate) fn open_docker_archive(
         let size = member.size;
         let mut head = [0u8; 4];
         let got = index
-            .open_member(layer_name)
-            .and_then(|mut r| r.read(&mut head))
+            .read_head(layer_name, &mut head)
             .map_err(|e| Error::Io {
                 path: path.to_path_buf(),
                 source: e,

@@ -1,7 +1,7 @@
 //! OCI image layouts, as a directory or a tar of one.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use customs_model::Digest;
@@ -71,7 +71,7 @@ impl OciStore {
 }
 
 impl BlobSource for OciStore {
-    fn open_blob(&self, descriptor: &Descriptor) -> Result<Box<dyn Read + Send + '_>, Error> {
+    fn open_blob(&self, descriptor: &Descriptor) -> Result<super::BlobReader<'_>, Error> {
         let name = Self::blob_path(&descriptor.digest);
         let missing = || Error::Missing {
             what: format!("blob {}", descriptor.digest),
@@ -90,15 +90,14 @@ impl BlobSource for OciStore {
                         }
                     }
                 })?;
-                let f = super::once::ReadOnce::whole(f).map_err(io_err(&p))?;
-                Ok(Box::new(BufReader::with_capacity(256 * 1024, f)))
+                let size = f.metadata().map_err(io_err(&p))?.len();
+                super::open_file_range(f, 0, size).map_err(io_err(&p))
             }
             Self::Tar(index, path) => {
                 if !index.contains(&name) {
                     return Err(missing());
                 }
-                let r = index.open_member(&name).map_err(io_err(path))?;
-                Ok(Box::new(r))
+                index.open_member(&name).map_err(io_err(path))
             }
         }
     }

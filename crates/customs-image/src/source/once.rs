@@ -45,12 +45,6 @@ impl ReadOnce {
         })
     }
 
-    /// The whole of `file`.
-    pub(crate) fn whole(file: File) -> io::Result<Self> {
-        let size = file.metadata()?.len();
-        Self::range(file, 0, size)
-    }
-
     fn drop_behind(&mut self, force: bool) {
         if self.pos.saturating_sub(self.dropped) >= DROP_STRIDE
             || (force && self.pos > self.dropped)
@@ -112,7 +106,7 @@ mod tests {
         File::create(&path).unwrap().write_all(&data).unwrap();
 
         let mut whole = Vec::new();
-        ReadOnce::whole(File::open(&path).unwrap())
+        ReadOnce::range(File::open(&path).unwrap(), 0, data.len() as u64)
             .unwrap()
             .read_to_end(&mut whole)
             .unwrap();

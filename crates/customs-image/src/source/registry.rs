@@ -1,13 +1,14 @@
 //! Images in registries (through `customs-registry`).
 
-use std::io::Read;
-
 use customs_oci::{media_type as mt, ManifestKind, Platform, Reference};
 use customs_registry::blocking::Client;
 
 use super::BlobSource;
 use crate::image::Resolved;
 use crate::{Error, OpenOptions};
+
+// A download arrives in the network's own chunks; nothing to swap.
+impl super::ChunkRead for customs_registry::blocking::BlobReader {}
 
 /// Blobs of one repository.
 struct RegistryBlobs {
@@ -19,7 +20,7 @@ impl BlobSource for RegistryBlobs {
     fn open_blob(
         &self,
         descriptor: &customs_oci::Descriptor,
-    ) -> Result<Box<dyn Read + Send + '_>, Error> {
+    ) -> Result<super::BlobReader<'_>, Error> {
         let r = self
             .client
             .get_blob_for(&self.repo, descriptor)

@@ -150,16 +150,25 @@ impl TarIndex {
         self.get(name).is_some()
     }
 
-    /// Opens a member's content.
-    pub(crate) fn open_member(&self, name: &str) -> io::Result<impl Read + Send> {
+    /// Opens a member's content (read ahead on a thread of its own when it
+    /// is big, see [`super::open_file_range`]).
+    pub(crate) fn open_member(&self, name: &str) -> io::Result<super::BlobReader<'static>> {
         let m = self.get(name).ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
         })?;
-        let f = File::open(&self.path)?;
-        Ok(BufReader::with_capacity(
-            256 * 1024,
-            super::once::ReadOnce::range(f, m.offset, m.size)?,
-        ))
+        super::open_file_range(File::open(&self.path)?, m.offset, m.size)
+    }
+
+    /// Reads the first bytes of a member (to sniff its format), without
+    /// reading ahead: the member is read in full later.
+    pub(crate) fn read_head(&self, name: &str, out: &mut [u8]) -> io::Result<usize> {
+        let m = self.get(name).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
+        })?;
+        let mut f = File::open(&self.path)?;
+        f.seek(SeekFrom::Start(m.offset))?;
+        let want = usize::try_from(m.size).map_or(out.len(), |s| s.min(out.len()));
+        f.take(want as u64).read(out)
     }
 
     /// Reads a whole member, refusing members larger than `max`.

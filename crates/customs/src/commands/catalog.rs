@@ -29,8 +29,12 @@ pub(crate) fn walk_image(
         ),
         threads: 0,
     };
-    let walked = walk(&image, analyzers, &opts)?;
+    let mut walked = walk(&image, analyzers, &opts)?;
     drop(bars);
+    // No command reads the merged file tree (the analysis carries the
+    // deletion facts); freed now, it is not part of the peak memory of what
+    // follows (assembling, rendering).
+    walked.tree = customs_image::FileTree::default();
     Ok((image, walked))
 }
 
