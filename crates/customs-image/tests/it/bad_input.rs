@@ -292,6 +292,20 @@ fn rewrite_layer(dir: &std::path::Path, blob: &[u8]) {
 /// walk's digest check.
 #[test]
 fn tampered_layer_in_a_gzip_docker_archive_is_a_digest_mismatch() {
+    walk_tampered_minbase(true);
+}
+
+/// A big layer of a plain archive is read ahead on a thread of its own and
+/// handed over in chunks; a changed byte inside it must fail the walk's
+/// digest check the same way.
+#[test]
+fn tampered_big_layer_in_a_plain_docker_archive_is_a_digest_mismatch() {
+    walk_tampered_minbase(false);
+}
+
+/// Flips one byte in the middle of the minbase image's layer, writes the
+/// archive (gzip-compressed or not) and walks it: the walk must fail.
+fn walk_tampered_minbase(gzip: bool) {
     let Some(docker) = customs_test::shared_path("images/debian-bookworm-minbase.docker.tar.gz")
     else {
         return;
@@ -312,25 +326,38 @@ fn tampered_layer_in_a_gzip_docker_archive_is_a_digest_mismatch() {
             .max_by_key(|&(_, size)| size)
             .unwrap()
     };
-    assert!(size > 1 << 20);
+    // Big enough to be read ahead in many chunks.
+    assert!(size > 16 << 20);
     // A byte inside file content far from the start: the tar still parses.
     let at = usize::try_from(offset + size / 2).unwrap();
     plain[at] ^= 0x01;
-    let tmp = customs_test::TempDir::new("gz-tamper").unwrap();
-    let path = tmp.path().join("tampered.docker.tar.gz");
-    std::fs::write(&path, crate::support::gzip(&plain)).unwrap();
+    let tmp = customs_test::TempDir::new("tamper").unwrap();
+    let path = if gzip {
+        let path = tmp.path().join("tampered.docker.tar.gz");
+        std::fs::write(&path, crate::support::gzip(&plain)).unwrap();
+        path
+    } else {
+        let path = tmp.path().join("tampered.docker.tar");
+        std::fs::write(&path, &plain).unwrap();
+        path
+    };
     let t = Target::parse(&format!("docker-archive:{}", path.display())).unwrap();
     let image = open(&t, &OpenOptions::default()).unwrap();
     let err = walk(&image, &[], &WalkOptions::default()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::DigestMismatch { .. }
-                | Error::DiffIdMismatch { .. }
-                | Error::CorruptLayer { .. }
-        ),
-        "{err:?}"
-    );
+    if gzip {
+        assert!(
+            matches!(
+                err,
+                Error::DigestMismatch { .. }
+                    | Error::DiffIdMismatch { .. }
+                    | Error::CorruptLayer { .. }
+            ),
+            "{err:?}"
+        );
+    } else {
+        // The blob is the layer tar itself: its digest is checked first.
+        assert!(matches!(err, Error::DigestMismatch { .. }), "{err:?}");
+    }
 }
 
 /// A gzip archive that inflates past the cap stops at the cap with a clear
