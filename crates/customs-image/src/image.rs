@@ -109,6 +109,14 @@ impl Image {
             .and_then(|s| s.known_sha256(&layer.descriptor))
     }
 
+    /// Whether reading the layer's blob will not wait for a disk or a
+    /// network (see [`BlobSource::resident`]).
+    pub(crate) fn layer_blob_resident(&self, layer: &LayerInfo) -> bool {
+        self.source
+            .as_ref()
+            .is_some_and(|s| s.resident(&layer.descriptor))
+    }
+
     /// The platform the config states.
     pub fn platform(&self) -> Platform {
         self.config.platform()

@@ -61,6 +61,11 @@ impl BlobSource for ArchiveBlobs {
         self.index.known_sha256(self.member(descriptor)?)
     }
 
+    fn resident(&self, descriptor: &Descriptor) -> bool {
+        self.member(descriptor)
+            .is_some_and(|name| self.index.resident(name))
+    }
+
     fn name(&self) -> String {
         format!("docker-archive:{}", self.path.display())
     }

@@ -139,6 +139,14 @@ pub trait BlobSource: Send + Sync {
         None
     }
 
+    /// Whether reading the blob will not wait for a disk or a network: it
+    /// is a range of a file that is in the page cache. The walk runs more
+    /// walkers than cores only when some blob is not. `false` (the default)
+    /// when unknown.
+    fn resident(&self, _descriptor: &Descriptor) -> bool {
+        false
+    }
+
     /// A human-readable name of the source, for messages.
     fn name(&self) -> String;
 }

@@ -102,6 +102,17 @@ impl BlobSource for OciStore {
         }
     }
 
+    fn resident(&self, descriptor: &Descriptor) -> bool {
+        let name = Self::blob_path(&descriptor.digest);
+        match self {
+            Self::Dir(root) => File::open(root.join(&name)).is_ok_and(|f| {
+                f.metadata()
+                    .is_ok_and(|m| super::once::cached(&f, 0, m.len()))
+            }),
+            Self::Tar(index, _) => index.resident(&name),
+        }
+    }
+
     fn known_sha256(&self, descriptor: &Descriptor) -> Option<customs_model::Digest> {
         match self {
             Self::Dir(_) => None,

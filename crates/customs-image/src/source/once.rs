@@ -88,7 +88,7 @@ impl Read for ReadOnce {
 /// fails instead of reading the disk). A file system that does not support
 /// it counts as not cached.
 #[cfg(target_os = "linux")]
-fn cached(file: &File, offset: u64, size: u64) -> bool {
+pub(crate) fn cached(file: &File, offset: u64, size: u64) -> bool {
     const PROBES: u64 = 8;
     let mut byte = [0u8; 1];
     let last = size.saturating_sub(1);
@@ -103,7 +103,7 @@ fn cached(file: &File, offset: u64, size: u64) -> bool {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn cached(_file: &File, _offset: u64, _size: u64) -> bool {
+pub(crate) fn cached(_file: &File, _offset: u64, _size: u64) -> bool {
     false
 }
 

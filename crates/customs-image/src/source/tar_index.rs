@@ -159,6 +159,14 @@ impl TarIndex {
         super::open_file_range(File::open(&self.path)?, m.offset, m.size)
     }
 
+    /// Whether a member's bytes are in the page cache (see
+    /// [`super::BlobSource::resident`]).
+    pub(crate) fn resident(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|m| {
+            File::open(&self.path).is_ok_and(|f| super::once::cached(&f, m.offset, m.size))
+        })
+    }
+
     /// Reads the first bytes of a member (to sniff its format), without
     /// reading ahead: the member is read in full later.
     pub(crate) fn read_head(&self, name: &str, out: &mut [u8]) -> io::Result<usize> {
