@@ -141,8 +141,8 @@ pub trait BlobSource: Send + Sync {
 
     /// Whether reading the blob will not wait for a disk or a network: it
     /// is a range of a file that is in the page cache. The walk runs more
-    /// walkers than cores only when some blob is not. `false` (the default)
-    /// when unknown.
+    /// walkers than cores when some uncompressed blob is not (see `walk`).
+    /// `false` (the default) when unknown.
     fn resident(&self, _descriptor: &Descriptor) -> bool {
         false
     }
