@@ -400,14 +400,13 @@ fn cwe_ids_reach_every_format() {
     let h = hostile();
     let sarif = json(Format::Sarif, &h);
     let cdx = json(Format::CycloneDx, &h);
-    let id = &h.vulnerabilities[1].id;
-    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| &x["id"] == id)
-        .unwrap()
-        .clone();
+    let id = h.vulnerabilities[1].id.as_str();
+    let rule = by_id(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap(),
+        id,
+    );
     let tags: Vec<&str> = rule["properties"]["tags"]
         .as_array()
         .unwrap()
@@ -416,13 +415,7 @@ fn cwe_ids_reach_every_format() {
         .collect();
     assert!(tags.contains(&"external/cwe/cwe-79"), "{tags:?}");
     assert!(!tags.iter().any(|t| t.contains('<')), "{tags:?}");
-    let v = cdx["vulnerabilities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| &x["id"] == id)
-        .unwrap()
-        .clone();
+    let v = by_id(cdx["vulnerabilities"].as_array().unwrap(), id);
     assert!(v["cwes"]
         .as_array()
         .unwrap()
