@@ -4,7 +4,7 @@
 //! rest is the file content. Whatever the analyzers record then goes through
 //! `assemble`, which must cope with any analyzer output.
 
-use customs_model::analysis::{Analysis, EntryKind, FileMeta, FileRecord, Interest, LayerRef};
+use customs_model::analysis::{Analysis, FileRecord, Interest, LayerRef};
 use libfuzzer_sys::fuzz_target;
 
 /// (path, mode). Executables get mode 0o755 so the binary analyzer looks.
@@ -65,15 +65,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let (path, mode) = PATHS[usize::from(sel) % PATHS.len()];
-    let meta = FileMeta {
-        path,
-        kind: EntryKind::Regular,
-        size: content.len() as u64,
-        mode,
-        uid: 0,
-        gid: 0,
-        link_target: None,
-    };
+    let meta = customs_fuzz::regular_file(path, mode, content.len());
     let mut records = Vec::new();
     for a in customs_fuzz::catalog_analyzers() {
         let value = match a.interest(&meta) {

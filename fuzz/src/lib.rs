@@ -177,20 +177,25 @@ pub fn catalog_analyzers() -> &'static Vec<Box<dyn customs_model::analysis::File
     })
 }
 
-/// Offers `data` as the content of the regular file `path` (with `mode`) to
-/// every catalog analyzer that wants its content, and serialises what they
-/// record: one cataloger alone, through the `FileAnalyzer` trait.
-pub fn catalog_one_file(path: &str, mode: u32, data: &[u8]) {
-    use customs_model::analysis::{EntryKind, FileMeta, Interest};
-    let meta = FileMeta {
+/// The walker's view of a regular file of `size` bytes at `path`, owned by root.
+pub fn regular_file(path: &str, mode: u32, size: usize) -> customs_model::analysis::FileMeta<'_> {
+    customs_model::analysis::FileMeta {
         path,
-        kind: EntryKind::Regular,
-        size: data.len() as u64,
+        kind: customs_model::analysis::EntryKind::Regular,
+        size: size as u64,
         mode,
         uid: 0,
         gid: 0,
         link_target: None,
-    };
+    }
+}
+
+/// Offers `data` as the content of the regular file `path` (with `mode`) to
+/// every catalog analyzer that wants its content, and serialises what they
+/// record: one cataloger alone, through the `FileAnalyzer` trait.
+pub fn catalog_one_file(path: &str, mode: u32, data: &[u8]) {
+    use customs_model::analysis::Interest;
+    let meta = regular_file(path, mode, data.len());
     for a in catalog_analyzers() {
         if a.interest(&meta) == Interest::Content {
             if let Some(v) = a.analyze(&meta, data) {
