@@ -90,20 +90,8 @@ fn skip_zero_terminated(r: &mut impl BufRead) -> io::Result<()> {
 }
 
 /// Skips `n` bytes of the header.
-fn skip(r: &mut impl BufRead, mut n: usize) -> io::Result<()> {
-    while n > 0 {
-        let avail = r.fill_buf()?.len();
-        if avail == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "gzip: truncated header",
-            ));
-        }
-        let take = avail.min(n);
-        r.consume(take);
-        n -= take;
-    }
-    Ok(())
+fn skip(r: &mut impl BufRead, n: usize) -> io::Result<()> {
+    crate::verify::skip_buffered(r, n as u64, "gzip: truncated header")
 }
 
 /// Reads one member header (RFC 1952, 2.3).

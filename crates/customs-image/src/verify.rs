@@ -233,26 +233,34 @@ impl<R: ChunkRead> io::Seek for HashingBufReader<R> {
                 "a layer stream only skips forward",
             ));
         };
-        let mut left = u64::try_from(delta).map_err(|_| {
+        let left = u64::try_from(delta).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::Unsupported,
                 "a layer stream only skips forward",
             )
         })?;
-        while left > 0 {
-            let avail = self.fill_buf()?.len();
-            if avail == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "stream ended inside an entry",
-                ));
-            }
-            let take = usize::try_from(left).map_or(avail, |l| l.min(avail));
-            self.consume(take);
-            left -= take as u64;
-        }
+        skip_buffered(self, left, "stream ended inside an entry")?;
         Ok(self.position())
     }
+}
+
+/// Consumes the next `n` bytes of `r` from its buffer, without copying them;
+/// an end of stream before them is an `UnexpectedEof` error saying `what`.
+pub(crate) fn skip_buffered(
+    r: &mut impl BufRead,
+    mut n: u64,
+    what: &'static str,
+) -> io::Result<()> {
+    while n > 0 {
+        let avail = r.fill_buf()?.len();
+        if avail == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, what));
+        }
+        let take = usize::try_from(n).map_or(avail, |n| n.min(avail));
+        r.consume(take);
+        n -= take as u64;
+    }
+    Ok(())
 }
 
 /// Whether an I/O error came from a [`HashingReader`] limit.
