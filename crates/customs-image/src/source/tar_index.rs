@@ -132,6 +132,13 @@ impl TarIndex {
         super::member_hash::lookup(&self.digests, m.offset, m.size)
     }
 
+    /// Looks a member up; a missing one is a `NotFound` error naming it.
+    fn require(&self, name: &str) -> io::Result<&Member> {
+        self.get(name).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
+        })
+    }
+
     /// Looks a member up, following symlinks and hard links inside the archive.
     pub(crate) fn get(&self, name: &str) -> Option<&Member> {
         let mut current = normalize_entry_path(name)?;
@@ -153,9 +160,7 @@ impl TarIndex {
     /// Opens a member's content (read ahead on a thread of its own when it
     /// is big, see [`super::open_file_range`]).
     pub(crate) fn open_member(&self, name: &str) -> io::Result<super::BlobReader<'static>> {
-        let m = self.get(name).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
-        })?;
+        let m = self.require(name)?;
         super::open_file_range(File::open(&self.path)?, m.offset, m.size)
     }
 
@@ -170,9 +175,7 @@ impl TarIndex {
     /// Reads the first bytes of a member (to sniff its format), without
     /// reading ahead: the member is read in full later.
     pub(crate) fn read_head(&self, name: &str, out: &mut [u8]) -> io::Result<usize> {
-        let m = self.get(name).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
-        })?;
+        let m = self.require(name)?;
         let mut f = File::open(&self.path)?;
         f.seek(SeekFrom::Start(m.offset))?;
         let want = usize::try_from(m.size).map_or(out.len(), |s| s.min(out.len()));
@@ -181,9 +184,7 @@ impl TarIndex {
 
     /// Reads a whole member, refusing members larger than `max`.
     pub(crate) fn read(&self, name: &str, max: u64) -> io::Result<Vec<u8>> {
-        let m = self.get(name).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, format!("{name} not in archive"))
-        })?;
+        let m = self.require(name)?;
         if m.size > max {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
