@@ -7,8 +7,9 @@
 //! every layer once, on all cores, verifying each layer's digest and diffID,
 //! and offers each tar entry to the registered
 //! [`FileAnalyzer`](customs_model::analysis::FileAnalyzer)s. The merged result
-//! is an [`customs_model::analysis::Analysis`] plus a [`FileTree`] that knows,
-//! for every path, which layers added, changed or deleted it.
+//! is an [`customs_model::analysis::Analysis`] (every record knows the layer
+//! that removed its file, if one did) plus, on request, a [`FileTree`] that
+//! knows, for every path, which layers added, changed or deleted it.
 //!
 //! Nothing here writes outside the cache directory it is given, and nothing
 //! follows a path or symlink out of the image root.

@@ -6,6 +6,7 @@ use customs_model::analysis::EntryKind;
 use serde::{Deserialize, Serialize};
 
 use crate::path::{normalize_entry_path, resolve_link};
+use crate::walk::{LayerEntry, LayerEntryKind};
 
 /// What a layer did to a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,8 +60,99 @@ pub struct FileTree {
 }
 
 impl FileTree {
-    pub(crate) fn entries_mut(&mut self) -> &mut BTreeMap<String, TreeEntry> {
-        &mut self.entries
+    /// Applies layer `index`: its whiteouts and opaque markers first (they
+    /// hide what lower layers put there, not the layer's own entries), then
+    /// its entries in tar order.
+    pub(crate) fn apply_layer(&mut self, index: usize, entries: Vec<LayerEntry>) {
+        for e in &entries {
+            match e.kind {
+                LayerEntryKind::Whiteout => self.delete(index, &e.path, true),
+                LayerEntryKind::Opaque => self.delete(index, &e.path, false),
+                LayerEntryKind::File(_) => {}
+            }
+        }
+        for e in entries {
+            let LayerEntryKind::File(kind) = e.kind else {
+                continue;
+            };
+            let existing = self
+                .entries
+                .get(&e.path)
+                .filter(|x| x.present)
+                .map(|x| x.kind);
+            if existing == Some(EntryKind::Directory) && kind == EntryKind::Directory {
+                if let Some(x) = self.entries.get_mut(&e.path) {
+                    if x.mode != e.mode || x.uid != e.uid || x.gid != e.gid {
+                        x.mode = e.mode;
+                        x.uid = e.uid;
+                        x.gid = e.gid;
+                        x.layer = index;
+                        x.changes.push(Change {
+                            layer: index,
+                            kind: ChangeKind::Modified,
+                        });
+                    }
+                }
+                continue;
+            }
+            if kind != EntryKind::Directory && existing.is_none_or(|k| k == EntryKind::Directory) {
+                // A non-directory where a directory was (stated in a lower
+                // layer's tar or only implied by paths below it): the whole
+                // subtree goes.
+                self.delete(index, &e.path, false);
+            }
+            let change = if existing.is_some() {
+                ChangeKind::Modified
+            } else {
+                ChangeKind::Added
+            };
+            let slot = self.entries.entry(e.path).or_insert_with(|| TreeEntry {
+                kind,
+                size: 0,
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                link: None,
+                layer: index,
+                present: true,
+                changes: Vec::new(),
+            });
+            slot.kind = kind;
+            slot.size = e.size;
+            slot.mode = e.mode;
+            slot.uid = e.uid;
+            slot.gid = e.gid;
+            slot.link = e.link;
+            slot.layer = index;
+            slot.present = true;
+            slot.changes.push(Change {
+                layer: index,
+                kind: change,
+            });
+        }
+    }
+
+    /// Marks what is below `path` (and `path` itself when `include_self`)
+    /// deleted by layer `index`.
+    fn delete(&mut self, index: usize, path: &str, include_self: bool) {
+        let lo = format!("{path}/");
+        let hi = format!("{path}0");
+        let deleted = Change {
+            layer: index,
+            kind: ChangeKind::Deleted,
+        };
+        for (_, e) in self.entries.range_mut(lo..hi) {
+            if e.present {
+                e.present = false;
+                e.changes.push(deleted);
+            }
+        }
+        if include_self {
+            if let Some(e) = self.entries.get_mut(path).filter(|e| e.present) {
+                e.present = false;
+                e.changes.push(deleted);
+            }
+        }
     }
 
     /// Looks a path up without following symlinks (present or deleted).
@@ -164,7 +256,7 @@ mod tests {
     #[test]
     fn resolves_inside_root() {
         let mut t = FileTree::default();
-        let e = t.entries_mut();
+        let e = &mut t.entries;
         e.insert("usr".into(), entry(EntryKind::Directory, None));
         e.insert("usr/lib".into(), entry(EntryKind::Directory, None));
         e.insert("usr/lib/os-release".into(), entry(EntryKind::Regular, None));

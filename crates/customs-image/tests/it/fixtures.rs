@@ -36,6 +36,35 @@ fn check_forms_agree(name: &str, config: &str, manifest: &str) -> Option<(WalkRe
     }
     assert_eq!(or.tree, dr.tree);
     assert_eq!(or.analysis.records, dr.analysis.records);
+    // Without the tree, the records carry the same deletion facts, and they
+    // agree with the tree's: a file's record is present exactly when the
+    // tree's path is, at the record's layer.
+    let image = open(
+        &Target::parse(&format!("docker-archive:{}", docker.display())).unwrap(),
+        &OpenOptions::default(),
+    )
+    .unwrap();
+    let analyzers: Vec<Box<dyn FileAnalyzer>> = vec![Box::new(Recorder)];
+    let opts = WalkOptions {
+        tree: false,
+        ..WalkOptions::default()
+    };
+    let treeless = walk(&image, &analyzers, &opts).unwrap();
+    assert_eq!(treeless.analysis, dr.analysis);
+    assert_eq!(treeless.tree, customs_image::FileTree::default());
+    let mut removed = 0;
+    for r in &dr.analysis.records {
+        let e = dr.tree.get(&r.path).unwrap();
+        assert_eq!(
+            r.is_present(),
+            e.present && e.layer == r.layer,
+            "{} of layer {}",
+            r.path,
+            r.layer
+        );
+        removed += usize::from(!r.is_present());
+    }
+    assert!(removed > 0, "{name}: some file is replaced or deleted");
     let o_sizes: Vec<_> = or
         .layers
         .iter()

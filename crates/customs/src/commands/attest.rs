@@ -337,7 +337,7 @@ fn predicate_from_scan(args: &AttestArgs) -> anyhow::Result<serde_json::Value> {
         }
     };
     let (image, walked) =
-        super::catalog::walk_image(&args.image, true, &customs_catalog::analyzers())?;
+        super::catalog::walk_image(&args.image, true, &customs_catalog::analyzers(), false)?;
     let catalog = super::catalog::assemble_catalog(&walked);
     let opts = customs_sbom::WriteOptions {
         created: super::catalog::now_rfc3339(),

@@ -10,11 +10,13 @@ use crate::exit::ExitStatus;
 use crate::output::write_report;
 
 /// Opens the image and walks every layer once with `analyzers`, showing
-/// progress bars on a terminal unless `quiet`.
+/// progress bars on a terminal unless `quiet`; builds the merged file tree
+/// only when `tree` (the image-config checks read it; it costs serial time).
 pub(crate) fn walk_image(
     image_args: &crate::args::ImageArgs,
     quiet: bool,
     analyzers: &[Box<dyn customs_model::analysis::FileAnalyzer>],
+    tree: bool,
 ) -> anyhow::Result<(customs_image::Image, customs_image::WalkResult)> {
     let image = super::open_image(image_args)?;
     let cache = super::layer_cache(image_args)?;
@@ -28,13 +30,10 @@ pub(crate) fn walk_image(
             |b| b,
         ),
         threads: 0,
+        tree,
     };
-    let mut walked = walk(&image, analyzers, &opts)?;
+    let walked = walk(&image, analyzers, &opts)?;
     drop(bars);
-    // No command reads the merged file tree (the analysis carries the
-    // deletion facts); freed now, it is not part of the peak memory of what
-    // follows (assembling, rendering).
-    walked.tree = customs_image::FileTree::default();
     Ok((image, walked))
 }
 
@@ -53,7 +52,7 @@ fn catalog_of(
     image_args: &crate::args::ImageArgs,
     quiet: bool,
 ) -> anyhow::Result<(customs_image::Image, Catalog)> {
-    let (image, walked) = walk_image(image_args, quiet, &customs_catalog::analyzers())?;
+    let (image, walked) = walk_image(image_args, quiet, &customs_catalog::analyzers(), false)?;
     let catalog = assemble_catalog(&walked);
     Ok((image, catalog))
 }

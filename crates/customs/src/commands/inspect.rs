@@ -66,6 +66,7 @@ pub(crate) fn run(args: InspectArgs) -> anyhow::Result<ExitStatus> {
             |b| b,
         ),
         threads: 0,
+        tree: false,
     };
     // No analyzers: the walk verifies every digest and diffID and measures layers.
     let walked = walk(&image, &[], &opts)?;

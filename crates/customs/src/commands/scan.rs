@@ -98,8 +98,12 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
             // Cached layer results are keyed by analyzer id and version only, so results
             // made with other secret rules must not be read back (nor written).
             image_args.no_cache |= args.secret_config.is_some() || args.scan_binaries;
-            let (image, walked) =
-                super::catalog::walk_image(&image_args, args.output.quiet, &analyzers)?;
+            let (image, walked) = super::catalog::walk_image(
+                &image_args,
+                args.output.quiet,
+                &analyzers,
+                scanners.contains(&ScannerKind::Misconfig),
+            )?;
             let catalog = if need_catalog {
                 super::catalog::assemble_catalog(&walked)
             } else {
@@ -187,7 +191,7 @@ pub(crate) fn vulnerability_report(
     let path = super::db::db_path(db, image_args.cache.cache_dir.as_ref());
     let db = open_db(&path)?;
     let (image, walked) =
-        super::catalog::walk_image(image_args, quiet, &customs_catalog::analyzers())?;
+        super::catalog::walk_image(image_args, quiet, &customs_catalog::analyzers(), false)?;
     let catalog = super::catalog::assemble_catalog(&walked);
     let mut report = new_report(subject_of_image(&image, catalog.os.clone()));
     report.package_count = catalog.packages.len();

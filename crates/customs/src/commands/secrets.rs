@@ -30,7 +30,8 @@ pub(crate) fn run(args: SecretsArgs) -> anyhow::Result<ExitStatus> {
     let mut image_args = args.image.clone();
     // Cached layer results are keyed by analyzer id and version only (see scan).
     image_args.no_cache |= args.config.is_some() || args.scan_binaries;
-    let (image, walked) = super::catalog::walk_image(&image_args, args.output.quiet, &analyzers)?;
+    let (image, walked) =
+        super::catalog::walk_image(&image_args, args.output.quiet, &analyzers, false)?;
     let mut report = super::scan::new_report(super::scan::subject_of_image(&image, None));
     report.add_secrets(super::scan::image_secrets(
         secrets.scanner(),

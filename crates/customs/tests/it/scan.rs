@@ -331,6 +331,51 @@ fn secrets_command_scans_a_source_tree_and_honours_inline_ignores() {
 }
 
 #[test]
+fn misconfig_scan_checks_the_files_of_the_final_filesystem() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = customs_test::TempDir::new("customs-misconfig-dir").unwrap();
+    let root = dir.path();
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    std::fs::create_dir_all(root.join("usr/local/bin")).unwrap();
+    std::fs::write(root.join("usr/local/bin/helper"), b"#!/bin/sh\n").unwrap();
+    mode(&root.join("usr/local/bin/helper"), 0o4755);
+    std::fs::create_dir_all(root.join("var/lib/apt/lists")).unwrap();
+    std::fs::write(root.join("var/lib/apt/lists/deb_bookworm_Packages"), b"x").unwrap();
+    std::fs::create_dir_all(root.join("srv/drop")).unwrap();
+    mode(&root.join("srv/drop"), 0o777);
+    let target = format!("dir:{}", root.display());
+    let (code, out, err) = customs(&[
+        "scan",
+        "--scanners",
+        "misconfig",
+        "--no-cache",
+        "-q",
+        "--format",
+        "json",
+        &target,
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, String)> = report["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["rule_id"].as_str().unwrap().to_owned(),
+                m["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let has = |rule: &str, text: &str| found.iter().any(|(r, m)| r == rule && m.contains(text));
+    assert!(has("img-setuid-file", "/usr/local/bin/helper"), "{found:?}");
+    assert!(has("img-world-writable-dir", "/srv/drop"), "{found:?}");
+    assert!(has("img-package-cache", "apt lists"), "{found:?}");
+}
+
+#[test]
 fn database_travels_through_a_registry_as_an_oci_artifact() {
     use customs_test::registry::{Mode, TestRegistry};
     let Some(db) = test_db() else { return };
