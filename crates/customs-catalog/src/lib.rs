@@ -81,6 +81,7 @@ mod assemble;
 mod binary;
 mod dpkg;
 mod facts;
+mod facts_view;
 mod java;
 mod license;
 mod lockfiles;
