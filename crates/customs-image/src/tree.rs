@@ -1,6 +1,6 @@
 //! The merged filesystem of an image, with every path's history.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use customs_model::analysis::EntryKind;
 use serde::{Deserialize, Serialize};
@@ -64,11 +64,17 @@ impl FileTree {
     /// hide what lower layers put there, not the layer's own entries), then
     /// its entries in tar order.
     pub(crate) fn apply_layer(&mut self, index: usize, entries: Vec<LayerEntry>) {
+        // Each path's deletion once per layer: a repeated whiteout changes
+        // nothing, and each one would walk the whole subtree again.
+        let mut done: HashSet<(&str, bool)> = HashSet::new();
         for e in &entries {
-            match e.kind {
-                LayerEntryKind::Whiteout => self.delete(index, &e.path, true),
-                LayerEntryKind::Opaque => self.delete(index, &e.path, false),
-                LayerEntryKind::File(_) => {}
+            let include_self = match e.kind {
+                LayerEntryKind::Whiteout => true,
+                LayerEntryKind::Opaque => false,
+                LayerEntryKind::File(_) => continue,
+            };
+            if done.insert((e.path.as_str(), include_self)) {
+                self.delete(index, &e.path, include_self);
             }
         }
         for e in entries {
