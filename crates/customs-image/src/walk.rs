@@ -1175,6 +1175,18 @@ mod tests {
         }
     }
 
+    /// `n` layers without digests or history.
+    fn refs(n: usize) -> Vec<LayerRef> {
+        (0..n)
+            .map(|index| LayerRef {
+                index,
+                digest: None,
+                diff_id: None,
+                created_by: None,
+            })
+            .collect()
+    }
+
     #[test]
     fn records_are_removed_by_the_first_later_layer_that_hides_them() {
         use LayerEntryKind::{File, Opaque, Whiteout};
@@ -1218,14 +1230,7 @@ mod tests {
                 &["a/f", "o/q"],
             ),
         ];
-        let refs = (0..layers.len())
-            .map(|index| LayerRef {
-                index,
-                digest: None,
-                diff_id: None,
-                created_by: None,
-            })
-            .collect::<Vec<_>>();
+        let refs = refs(layers.len());
         let with_tree = merge(refs.clone(), layers.clone(), true);
         let without = merge(refs, layers, false);
         assert_eq!(with_tree.analysis, without.analysis);
@@ -1286,15 +1291,7 @@ mod tests {
         let mut second: Vec<(&str, LayerEntryKind)> = vec![("a", DIR); 50_000];
         second.extend(std::iter::repeat_n(("b", Whiteout), 50_000));
         let layers = vec![layer(&first, &records), layer(&second, &[])];
-        let refs = (0..2)
-            .map(|index| LayerRef {
-                index,
-                digest: None,
-                diff_id: None,
-                created_by: None,
-            })
-            .collect::<Vec<_>>();
-        let merged = merge(refs, layers, true);
+        let merged = merge(refs(2), layers, true);
         assert_eq!(merged.analysis.records.len(), 20_000);
         assert!(merged.analysis.records.iter().all(FileRecord::is_present));
         assert!(merged.tree.exists("a/f19999") && !merged.tree.exists("b"));
