@@ -39,8 +39,6 @@ struct Cand {
     index: usize,
     /// For installed npm packages: the package folder.
     npm_dir: Option<String>,
-    /// For OS packages: the [`Wanted`] paths among their files.
-    hits: Vec<usize>,
 }
 
 /// A present record of ours with its facts.
@@ -328,19 +326,12 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
                     .and_then(|m| m.get(&(pv.name, pv.version)))
                     .copied()
                     .unwrap_or(r.layer);
-                // Looked up now, while the file list is in cache.
-                let hits = if p.ty.is_os() {
-                    wanted.hits(&p.files)
-                } else {
-                    Vec::new()
-                };
                 cands.push(Cand {
                     raw: p,
                     loc: location_at(analysis, r, layer),
                     record: ri,
                     index: pi,
                     npm_dir: None,
-                    hits,
                 });
             }
         }
@@ -375,7 +366,6 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
                 record: ri,
                 index: pi,
                 npm_dir: None,
-                hits: Vec::new(),
             });
         }
     }
@@ -415,7 +405,6 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
                     record: ri,
                     index: pi,
                     npm_dir,
-                    hits: Vec::new(),
                 });
             }
             continue;
@@ -450,7 +439,6 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
                 record: ri,
                 index: pi,
                 npm_dir: None,
-                hits: Vec::new(),
             });
         }
     }
@@ -486,7 +474,6 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
                 record: ri,
                 index: pi,
                 npm_dir: None,
-                hits: Vec::new(),
             });
         }
     }
@@ -501,7 +488,6 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
                     record: ri,
                     index: pi,
                     npm_dir: None,
-                    hits: Vec::new(),
                 });
             }
         }
@@ -563,7 +549,7 @@ fn take_location(loc: &mut Location) -> Location {
 
 /// Every spelling (see [`aliases`]) of every path where a language package
 /// may be found, numbered. OS packages' file lists (most of an image's
-/// paths) are only looked up here, each path once, while the list is in cache.
+/// paths) are only looked up here, each path once.
 struct Wanted {
     ids: HashMap<String, usize>,
     filter: TailFilter,
@@ -592,11 +578,6 @@ impl Wanted {
             return None;
         }
         self.ids.get(path).copied()
-    }
-
-    /// The wanted paths among `files`.
-    fn hits(&self, files: &[String]) -> Vec<usize> {
-        files.iter().filter_map(|f| self.id(f)).collect()
     }
 }
 
@@ -656,7 +637,6 @@ fn build(
     let mut packages: Vec<Package> = Vec::with_capacity(cands.len());
     let mut cand_pkg: Vec<usize> = Vec::with_capacity(cands.len());
     let mut files_of: Vec<Vec<String>> = Vec::with_capacity(cands.len());
-    let mut hits_of: Vec<Vec<usize>> = Vec::with_capacity(cands.len());
     for c in &mut cands {
         let p = &mut c.raw;
         let purl = purl::for_package(
@@ -699,11 +679,6 @@ fn build(
                     locations: vec![take_location(&mut c.loc)],
                     files: Vec::new(),
                     metadata,
-                });
-                hits_of.push(if p.ty.is_os() && c.hits.is_empty() {
-                    wanted.hits(&p.files)
-                } else {
-                    std::mem::take(&mut c.hits)
                 });
                 files_of.push(std::mem::take(&mut p.files));
                 idx
@@ -748,13 +723,13 @@ fn build(
     // listed path under any merged-/usr spelling (`aliases` is symmetric, so
     // looking up the location's aliases finds the same owner as indexing
     // every listed path's aliases would). Every spelling of a language
-    // package's location is in `wanted`, and each OS package's file list
-    // was looked up in it once (`hits_of`).
+    // package's location is in `wanted`; OS packages' listed files (most of
+    // an image's paths) are only looked up in it, never indexed.
     {
         let mut owner: Vec<Option<usize>> = vec![None; wanted.len()];
-        for (i, p) in packages.iter().enumerate() {
+        for (i, (p, files)) in packages.iter().zip(&files_of).enumerate() {
             if p.package_type.is_os() {
-                for &w in hits_of.get(i).map(Vec::as_slice).unwrap_or_default() {
+                for w in files.iter().filter_map(|f| wanted.id(f)) {
                     if let Some(o) = owner.get_mut(w) {
                         o.get_or_insert(i);
                     }
