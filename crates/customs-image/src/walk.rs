@@ -202,6 +202,8 @@ pub fn walk(
         return Ok(merge(refs, vec![layer], opts.tree));
     }
     let signature = analyzer_signature(analyzers, &opts.limits);
+    // Read-ahead buffers of finished layers serve the next ones.
+    let _chunk_reuse = crate::source::ChunkReuse::start();
     let n = image.layers.len();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     // One walker per core while the walk is bound by the CPU alone. A walker
