@@ -172,7 +172,7 @@ def cat_index(path):
             return i
     return None
 DEDICATED = {"catalog_dpkg": "var/lib/dpkg/status", "catalog_rpm": ("Packages", "rpmdb.sqlite", "Packages.db"),
-             "catalog_npm": "package-lock.json"}
+             "catalog_npm": "package-lock.json", "catalog_package_json": "/package.json"}
 peer = os.path.join(shared, "fixtures/peer-catalogers.tar.gz")
 if os.path.exists(peer):
     with tarfile.open(peer) as t:

@@ -2,8 +2,6 @@
 //! opkg `status`, the file lists `info/*.list` / `*.md5sums`, and licences
 //! from `/usr/share/doc/NAME/copyright`.
 
-use std::collections::BTreeSet;
-
 use customs_model::analysis::{FileAnalyzer, FileMeta, Interest};
 use customs_model::{PackageType, SourcePackage};
 
@@ -275,23 +273,29 @@ impl FileAnalyzer for FileListAnalyzer {
             ..Facts::default()
         };
         if md5 {
+            let mut digests = Vec::new();
             for line in content.lines() {
                 let Some((digest, path)) = line.split_once(char::is_whitespace) else {
                     continue;
                 };
                 let path = crate::facts::absolute(path.trim());
-                facts
-                    .digests
-                    .insert(path.clone(), format!("md5:{}", digest.trim()));
+                let mut tagged = String::with_capacity(4 + digest.len());
+                tagged.push_str("md5:");
+                tagged.push_str(digest.trim());
+                digests.push((path.clone(), tagged));
                 facts.files.push(path);
             }
+            // Built from all pairs at once (sorted in bulk; the last digest
+            // of a path listed twice wins, as with one insert per line).
+            facts.digests = digests.into_iter().collect();
         } else {
-            let all: BTreeSet<&str> = content
+            let mut v: Vec<&str> = content
                 .lines()
                 .map(str::trim)
                 .filter(|l| l.starts_with('/'))
                 .collect();
-            let v: Vec<&str> = all.into_iter().collect();
+            v.sort_unstable();
+            v.dedup();
             // A line followed (in sorted order) by one of its children is a folder.
             for (i, p) in v.iter().enumerate() {
                 let is_dir = *p == "/."
@@ -385,6 +389,47 @@ pub(crate) fn copyright_licenses(content: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file_list_facts(path: &str, content: &[u8]) -> serde_json::Value {
+        let meta = FileMeta {
+            path,
+            kind: customs_model::analysis::EntryKind::Regular,
+            size: content.len() as u64,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            link_target: None,
+        };
+        assert_eq!(FileListAnalyzer.interest(&meta), Interest::Content);
+        FileListAnalyzer.analyze(&meta, content).unwrap()
+    }
+
+    #[test]
+    fn file_lists_keep_files_not_folders_sorted_once() {
+        let v = file_list_facts(
+            "var/lib/dpkg/info/libc6:amd64.list",
+            b"/.\n/usr\n/usr/lib/b.so\n/usr/lib\n  /usr/lib/a.so  \n/usr/lib/b.so\nnot/absolute\n/etc/x/\n",
+        );
+        assert_eq!(v["owner"], "libc6");
+        assert_eq!(v["files"], "/etc/x/\n/usr/lib/a.so\n/usr/lib/b.so");
+    }
+
+    #[test]
+    fn md5sums_give_digests_by_absolute_path_the_last_line_winning() {
+        let v = file_list_facts(
+            "var/lib/dpkg/info/zlib1g.md5sums",
+            b"aa11  usr/lib/z.so\nbb22  ./usr/share/doc/z/../z/copyright\nno-path-line\ncc33  usr/lib/z.so\n",
+        );
+        assert_eq!(v["owner"], "zlib1g");
+        assert_eq!(
+            v["files"],
+            "/usr/lib/z.so\n/usr/share/doc/z/copyright\n/usr/lib/z.so"
+        );
+        assert_eq!(
+            v["digests"],
+            "md5:cc33 /usr/lib/z.so\nmd5:bb22 /usr/share/doc/z/copyright"
+        );
+    }
 
     #[test]
     fn status_fields() {

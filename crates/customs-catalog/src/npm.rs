@@ -119,40 +119,310 @@ fn keys(v: Option<&Value>) -> Vec<String> {
 }
 
 /// Parses a `package.json`.
+///
+/// Only a few of its fields matter, and node_modules trees hold thousands of
+/// these files: they are read in one pass into the fields we use, borrowing
+/// strings from the input and skipping the rest (scripts, READMEs, ...)
+/// without building it (a `serde_json::Value` tree cost twice the time on the
+/// bench image). A field of another type than expected counts as absent, and
+/// of a key given twice the last counts, as with a `Value`. Two differences,
+/// both in fields that are skipped: invalid UTF-8 inside a string is not an
+/// error, and neither is nesting deeper than serde_json's recursion limit
+/// (skipping does not recurse, and keeps one byte per level).
 pub(crate) fn parse_package_json(content: &[u8]) -> Facts {
-    let v: Value = match serde_json::from_slice(content) {
+    let v: package_json::PackageJson<'_> = match serde_json::from_slice(content) {
         Ok(v) => v,
         Err(e) => return Facts::warning(format!("package.json is not JSON: {e}")),
     };
     let mut facts = Facts::default();
-    let deps = keys(v.get("dependencies"));
-    let dev = keys(v.get("devDependencies"));
-    let opt = keys(v.get("optionalDependencies"));
-    if !dev.is_empty() {
-        facts.extra.insert("devDependencies".into(), dev.into());
+    let deps = v.dependencies;
+    if !v.dev_dependencies.is_empty() {
+        facts
+            .extra
+            .insert("devDependencies".into(), v.dev_dependencies.into());
     }
     let mut prod = deps.clone();
-    prod.extend(opt);
+    prod.extend(v.optional_dependencies);
     if !prod.is_empty() {
         facts.extra.insert("dependencies".into(), prod.into());
     }
-    let name = v.get("name").and_then(Value::as_str).unwrap_or("");
-    let version = v.get("version").and_then(Value::as_str).unwrap_or("");
+    let name = v.name.as_deref().unwrap_or("");
+    let version = v.version.as_deref().unwrap_or("");
     if !name.is_empty() && !version.is_empty() {
         let mut p = RawPackage::new(PackageType::Npm, name, version);
-        p.licenses = licenses_of(&v);
-        p.supplier = match v.get("author") {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Object(o)) => o.get("name").and_then(Value::as_str).map(str::to_owned),
-            _ => None,
-        };
+        let mut licenses = v.license;
+        licenses.extend(v.licenses);
+        p.licenses = license::normalize_all(licenses);
+        p.supplier = v.author.map(std::borrow::Cow::into_owned);
         p.depends = deps;
-        if let Some(h) = v.get("homepage").and_then(Value::as_str) {
+        if let Some(h) = v.homepage.as_deref() {
             p.meta("homepage", h);
         }
         facts.packages.push(p);
     }
     facts
+}
+
+/// The fields of a `package.json` that the catalog reads (see
+/// [`parse_package_json`]).
+mod package_json {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{
+        self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    };
+    use serde::Deserialize;
+
+    #[derive(Default)]
+    pub(super) struct PackageJson<'a> {
+        pub(super) name: Option<Cow<'a, str>>,
+        pub(super) version: Option<Cow<'a, str>>,
+        /// From `license`: a string, `{"type": ...}`, or a list of those.
+        pub(super) license: Vec<String>,
+        /// From the old `licenses` list.
+        pub(super) licenses: Vec<String>,
+        /// `author` as a string, or its `name`.
+        pub(super) author: Option<Cow<'a, str>>,
+        pub(super) homepage: Option<Cow<'a, str>>,
+        /// Names of each dependency map, sorted, each once.
+        pub(super) dependencies: Vec<String>,
+        pub(super) dev_dependencies: Vec<String>,
+        pub(super) optional_dependencies: Vec<String>,
+    }
+
+    impl<'de> Deserialize<'de> for PackageJson<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Top)
+        }
+    }
+
+    /// Reads any value, skipping it, and returns `T::default()` (for values
+    /// of a type the field does not take).
+    macro_rules! skip_other_values {
+        () => {
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Default::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Default::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Default::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Default::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Default::default())
+            }
+        };
+    }
+
+    fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+
+    fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+
+    struct Top;
+
+    impl<'de> Visitor<'de> for Top {
+        type Value = PackageJson<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON document")
+        }
+        skip_other_values!();
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(PackageJson::default())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq)?;
+            Ok(PackageJson::default())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut p = PackageJson::default();
+            while let Some(Key(key)) = map.next_key()? {
+                match key.as_ref() {
+                    "name" => p.name = map.next_value_seed(StrOr(None))?,
+                    "version" => p.version = map.next_value_seed(StrOr(None))?,
+                    "license" => p.license = map.next_value_seed(Licenses { single: true })?,
+                    "licenses" => p.licenses = map.next_value_seed(Licenses { single: false })?,
+                    "author" => p.author = map.next_value_seed(StrOr(Some("name")))?,
+                    "homepage" => p.homepage = map.next_value_seed(StrOr(None))?,
+                    "dependencies" => p.dependencies = map.next_value::<Keys>()?.0,
+                    "devDependencies" => p.dev_dependencies = map.next_value::<Keys>()?.0,
+                    "optionalDependencies" => {
+                        p.optional_dependencies = map.next_value::<Keys>()?.0;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(p)
+        }
+    }
+
+    /// An object key, borrowed from the input when it holds no escapes.
+    struct Key<'a>(Cow<'a, str>);
+
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_str(KeyVisitor)
+        }
+    }
+
+    struct KeyVisitor;
+
+    impl<'de> Visitor<'de> for KeyVisitor {
+        type Value = Key<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object key")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Key(Cow::Borrowed(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Key(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Key(Cow::Owned(v)))
+        }
+    }
+
+    /// A string; or, given a key, an object's string under that key (the
+    /// last one). Anything else is `None`.
+    #[derive(Clone, Copy)]
+    struct StrOr(Option<&'static str>);
+
+    impl<'de> DeserializeSeed<'de> for StrOr {
+        type Value = Option<Cow<'de, str>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for StrOr {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any value")
+        }
+        skip_other_values!();
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq)?;
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let Some(wanted) = self.0 else {
+                drain_map(map)?;
+                return Ok(None);
+            };
+            let mut found = None;
+            while let Some(Key(key)) = map.next_key()? {
+                if key == wanted {
+                    found = map.next_value_seed(StrOr(None))?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    /// Licence names: each a string or an object's `type`. `single`: the
+    /// `license` field, which may also be one such item alone; otherwise a
+    /// list is the only form taken.
+    struct Licenses {
+        single: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Licenses {
+        type Value = Vec<String>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Licenses {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any value")
+        }
+        skip_other_values!();
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(if self.single {
+                vec![v.to_owned()]
+            } else {
+                Vec::new()
+            })
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            if !self.single {
+                drain_map(map)?;
+                return Ok(Vec::new());
+            }
+            let item = StrOr(Some("type")).visit_map(map)?;
+            Ok(item.map(Cow::into_owned).into_iter().collect())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element_seed(StrOr(Some("type")))? {
+                out.extend(item.map(Cow::into_owned));
+            }
+            Ok(out)
+        }
+    }
+
+    /// The keys of an object, sorted, each once; anything else gives none.
+    #[derive(Default)]
+    struct Keys(Vec<String>);
+
+    impl<'de> Deserialize<'de> for Keys {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(KeysVisitor)
+        }
+    }
+
+    struct KeysVisitor;
+
+    impl<'de> Visitor<'de> for KeysVisitor {
+        type Value = Keys;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any value")
+        }
+        skip_other_values!();
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Keys::default())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq)?;
+            Ok(Keys::default())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut keys = Vec::new();
+            while let Some(Key(key)) = map.next_key()? {
+                map.next_value::<IgnoredAny>()?;
+                keys.push(key.into_owned());
+            }
+            keys.sort_unstable();
+            keys.dedup();
+            Ok(Keys(keys))
+        }
+    }
 }
 
 /// The package name in a lockfile key `node_modules/a/node_modules/@s/b`.
@@ -503,6 +773,104 @@ pub(crate) fn mark_dev_by_roots(pkgs: &mut [RawPackage], prod_roots: &[String]) 
 mod tests {
     use super::*;
     use customs_model::analysis::EntryKind;
+
+    /// What `parse_package_json` gave when it read a `serde_json::Value`:
+    /// the reference its one-pass reader must agree with.
+    fn package_json_through_value(content: &[u8]) -> Facts {
+        let v: Value = match serde_json::from_slice(content) {
+            Ok(v) => v,
+            Err(e) => return Facts::warning(format!("package.json is not JSON: {e}")),
+        };
+        let mut facts = Facts::default();
+        let deps = keys(v.get("dependencies"));
+        let dev = keys(v.get("devDependencies"));
+        let opt = keys(v.get("optionalDependencies"));
+        if !dev.is_empty() {
+            facts.extra.insert("devDependencies".into(), dev.into());
+        }
+        let mut prod = deps.clone();
+        prod.extend(opt);
+        if !prod.is_empty() {
+            facts.extra.insert("dependencies".into(), prod.into());
+        }
+        let name = v.get("name").and_then(Value::as_str).unwrap_or("");
+        let version = v.get("version").and_then(Value::as_str).unwrap_or("");
+        if !name.is_empty() && !version.is_empty() {
+            let mut p = RawPackage::new(PackageType::Npm, name, version);
+            p.licenses = licenses_of(&v);
+            p.supplier = match v.get("author") {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Object(o)) => o.get("name").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            };
+            p.depends = deps;
+            if let Some(h) = v.get("homepage").and_then(Value::as_str) {
+                p.meta("homepage", h);
+            }
+            facts.packages.push(p);
+        }
+        facts
+    }
+
+    #[test]
+    fn package_json_read_in_one_pass_agrees_with_a_value_tree() {
+        let cases: &[&str] = &[
+            r#"{"name":"a","version":"1.0.0"}"#,
+            r#"{"name":"@s/b","version":"2.0.0","license":"MIT","author":"Jo <jo@x>","homepage":"https://x"}"#,
+            r#"{"name":"c","version":"1","license":{"type":"ISC","url":"u"},"licenses":[{"type":"MIT"},"Apache-2.0",5,{"url":"u"}]}"#,
+            r#"{"name":"d","version":"1","license":["MIT",{"type":"BSD-3-Clause"},null,[1]]}"#,
+            r#"{"name":"e","version":"1","licenses":"MIT","license":7}"#,
+            r#"{"name":"f","version":"1","author":{"email":"e","name":"Ann","name":"Bea"}}"#,
+            r#"{"name":"g","version":"1","author":{"name":5}}"#,
+            r#"{"name":"g2","version":"1","author":["x"]}"#,
+            r#"{"name":"h","version":"1","dependencies":{"z":"1","a":"2","a":"3"},"optionalDependencies":{"m":"1"},"devDependencies":{"t":"1"}}"#,
+            r#"{"name":"i","version":"1","dependencies":["x"],"devDependencies":"y","optionalDependencies":null}"#,
+            r#"{"name":"j","name":"k","version":"1","version":2}"#,
+            r#"{"name":"l","version":"1","name":"m"}"#,
+            r#"{"name":5,"version":"1"}"#,
+            r#"{"name":"","version":"1","dependencies":{"x":"1"}}"#,
+            r#"{"na\u006de":"esc","version":"1","name":"n\"q\\u","homepage":"a\/b"}"#,
+            r#"{"name":"o","version":"1","scripts":{"a":"b"},"readme":"long\ntext","nested":[{"a":[1,2,{"b":null}]}],"x":1.5e3,"y":true}"#,
+            r#"{"devDependencies":{"only":"dev"}}"#,
+            r#"[]"#,
+            r#""just a string""#,
+            r#"42"#,
+            r#"null"#,
+            r#"{}"#,
+            "{\"name\":\"p\",\"version\":\"1\"} \n",
+            r#"{"name":"q","version":"1""#,
+            r#"{"name":"q","version":"1"} x"#,
+            r#"{"name":"r","version":"1",}"#,
+            r#""#,
+            "\u{feff}{\"name\":\"s\",\"version\":\"1\"}",
+        ];
+        for case in cases {
+            let ours = serde_json::to_value(parse_package_json(case.as_bytes())).unwrap();
+            let reference =
+                serde_json::to_value(package_json_through_value(case.as_bytes())).unwrap();
+            assert_eq!(ours, reference, "{case}");
+        }
+        // A skipped value nested deeper than a Value tree may be (serde_json
+        // skips it without recursion) is no reason to lose the package.
+        let deep = format!(
+            r#"{{"name":"t","version":"1","x":{}{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let facts = parse_package_json(deep.as_bytes());
+        assert_eq!(facts.packages.len(), 1);
+        assert!(facts.warnings.is_empty());
+        assert_eq!(
+            package_json_through_value(deep.as_bytes()).warnings.len(),
+            1
+        );
+        // Invalid UTF-8 in a skipped string, likewise.
+        let latin1 = b"{\"name\":\"u\",\"version\":\"1\",\"description\":\"caf\xe9\"}";
+        assert_eq!(parse_package_json(latin1).packages.len(), 1);
+        // In a field that is read, it is an error.
+        let bad_name = b"{\"name\":\"caf\xe9\",\"version\":\"1\"}";
+        assert_eq!(parse_package_json(bad_name).warnings.len(), 1);
+    }
 
     #[test]
     fn roles() {
