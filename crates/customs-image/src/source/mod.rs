@@ -78,7 +78,7 @@ impl Chunk {
 /// Mapped chunks of finished blobs, kept for the next blob of a walk.
 ///
 /// Each big blob is read ahead through [`prefetch::DEPTH`] chunks of its own.
-/// Fresh mappings cost a page fault per 4 KiB on first touch, a quarter of
+/// Fresh mappings cost a page fault per 4 KiB on first touch, a fifth of
 /// the walk's page faults on the bench image (48 MiB of chunks for its six
 /// layers, where two walkers at a time need 16 MiB). Only mappings are kept:
 /// they are what read-ahead allocates.
