@@ -305,6 +305,51 @@ pub(crate) fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Checks a database's preamble (the first bytes of `head`) against the
+/// file's total length: magic, schema version, and body length.
+fn check_preamble(path: &Path, head: &[u8], total_len: u64) -> Result<(), DbError> {
+    let corrupt = |reason: &str| DbError::Corrupt {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if head.len() < 8 || head.get(..8) != Some(MAGIC.as_slice()) {
+        return Err(
+            if head.len() < 8 && MAGIC.starts_with(head) && !head.is_empty() {
+                corrupt("file is truncated")
+            } else {
+                DbError::NotADatabase {
+                    path: path.to_owned(),
+                }
+            },
+        );
+    }
+    let Some(preamble) = head.get(..PREAMBLE) else {
+        return Err(corrupt("file is truncated"));
+    };
+    let le32 = |b: &[u8]| b.try_into().map(u32::from_le_bytes).unwrap_or(0);
+    let schema = le32(preamble.get(8..12).unwrap_or_default());
+    if schema != SCHEMA_VERSION {
+        return Err(DbError::SchemaMismatch {
+            path: path.to_owned(),
+            found: schema,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    let body_len = preamble
+        .get(12..20)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+        .unwrap_or(u64::MAX);
+    let have = total_len.saturating_sub(PREAMBLE as u64);
+    if have < body_len {
+        return Err(corrupt("file is truncated"));
+    }
+    if have != body_len {
+        return Err(corrupt("file has trailing bytes"));
+    }
+    Ok(())
+}
+
 impl Database {
     /// Writes the builder's content to `path` atomically (temporary file in the
     /// same folder, fsync, rename, fsync of the folder) and returns its status.
@@ -324,47 +369,36 @@ impl Database {
         Self::from_bytes(path, bytes)
     }
 
+    /// Checks what can be checked cheaply without reading the whole file:
+    /// that it is a database, of this schema, and neither truncated nor
+    /// extended. `open` does the same and also verifies the checksum and
+    /// the index; a caller about to do long work first (a scan walks the
+    /// image) can learn of the common failures at once this way.
+    pub fn probe(path: &Path) -> Result<(), DbError> {
+        use std::io::Read as _;
+        let io = |source| DbError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let mut preamble = Vec::with_capacity(PREAMBLE);
+        file.take(PREAMBLE as u64)
+            .read_to_end(&mut preamble)
+            .map_err(io)?;
+        check_preamble(path, &preamble, len).map(|_| ())
+    }
+
     /// Verifies and indexes database bytes (`path` is only used in errors).
     pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, DbError> {
         let corrupt = |reason: &str| DbError::Corrupt {
             path: path.to_owned(),
             reason: reason.to_owned(),
         };
-        if bytes.len() < 8 || bytes.get(..8) != Some(MAGIC.as_slice()) {
-            return Err(
-                if bytes.len() < 8 && MAGIC.starts_with(&bytes) && !bytes.is_empty() {
-                    corrupt("file is truncated")
-                } else {
-                    DbError::NotADatabase {
-                        path: path.to_owned(),
-                    }
-                },
-            );
-        }
-        let Some(preamble) = bytes.get(..PREAMBLE) else {
-            return Err(corrupt("file is truncated"));
-        };
+        check_preamble(path, &bytes, bytes.len() as u64)?;
         let le32 = |b: &[u8]| b.try_into().map(u32::from_le_bytes).unwrap_or(0);
-        let schema = le32(preamble.get(8..12).unwrap_or_default());
-        if schema != SCHEMA_VERSION {
-            return Err(DbError::SchemaMismatch {
-                path: path.to_owned(),
-                found: schema,
-                expected: SCHEMA_VERSION,
-            });
-        }
-        let body_len = preamble
-            .get(12..20)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_le_bytes)
-            .unwrap_or(u64::MAX);
+        let preamble = bytes.get(..PREAMBLE).unwrap_or_default();
         let body = bytes.get(PREAMBLE..).unwrap_or_default();
-        if (body.len() as u64) < body_len {
-            return Err(corrupt("file is truncated"));
-        }
-        if body.len() as u64 != body_len {
-            return Err(corrupt("file has trailing bytes"));
-        }
         if preamble.get(20..52) != Some(Sha256::digest(body).as_slice()) {
             return Err(corrupt("checksum mismatch"));
         }

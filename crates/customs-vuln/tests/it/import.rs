@@ -243,6 +243,7 @@ fn truncated_or_corrupt_database_is_refused_with_a_hint() {
     customs_vuln::import_paths(&npm, &opts).unwrap();
     let good = std::fs::read(&path).unwrap();
     assert!(Database::open(&path).is_ok());
+    assert!(Database::probe(&path).is_ok());
     // No temporary file is left next to it.
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 
@@ -261,10 +262,29 @@ fn truncated_or_corrupt_database_is_refused_with_a_hint() {
         assert!(matches!(err, DbError::Corrupt { .. }), "{what}: {err:?}");
         let msg = err.to_string();
         assert!(msg.contains("customs db update"), "{what}: {msg}");
+        // The cheap probe sees the same, except a changed byte inside the
+        // body, which only the checksum reveals.
+        match Database::probe(&path) {
+            Ok(()) => assert_eq!(what, "flipped byte"),
+            Err(e) => assert_eq!(e.to_string(), msg, "{what}"),
+        }
+    }
+    let mut longer = good.clone();
+    longer.extend_from_slice(b"extra");
+    std::fs::write(&path, &longer).unwrap();
+    for err in [
+        Database::open(&path).unwrap_err(),
+        Database::probe(&path).unwrap_err(),
+    ] {
+        assert!(err.to_string().contains("trailing bytes"), "{err}");
     }
     std::fs::write(&path, b"hello world, not a database").unwrap();
     assert!(matches!(
         Database::open(&path).unwrap_err(),
+        DbError::NotADatabase { .. }
+    ));
+    assert!(matches!(
+        Database::probe(&path).unwrap_err(),
         DbError::NotADatabase { .. }
     ));
     let mut other_schema = good;
@@ -273,5 +293,13 @@ fn truncated_or_corrupt_database_is_refused_with_a_hint() {
     assert!(matches!(
         Database::open(&path).unwrap_err(),
         DbError::SchemaMismatch { found: 99, .. }
+    ));
+    assert!(matches!(
+        Database::probe(&path).unwrap_err(),
+        DbError::SchemaMismatch { found: 99, .. }
+    ));
+    assert!(matches!(
+        Database::probe(&tmp.path().join("absent.db")).unwrap_err(),
+        DbError::Io { .. }
     ));
 }
