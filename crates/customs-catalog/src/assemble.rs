@@ -277,66 +277,89 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
     let mut cands: Vec<Cand> =
         Vec::with_capacity(present.iter().map(|(_, _, f)| f.packages.len()).sum());
 
-    // dpkg side files: file lists, digests, copyright licences. Only the
-    // records are noted here; a package's lists are merged when it takes them.
-    let mut dpkg_files: HashMap<&str, Vec<&FactsView<'_>>> = HashMap::new();
-    for &(_, _, f) in by("dpkg-files") {
-        if let Some(o) = f.owner {
-            dpkg_files.entry(o).or_default().push(f);
-        }
-    }
-    let mut copyright: HashMap<&str, &FactsView<'_>> = HashMap::new();
-    for &(_, _, f) in by("dpkg-copyright") {
-        if let Some(o) = f.owner {
-            copyright.insert(o, f);
-        }
-    }
-    let mut side_bufs = SideBufs::default();
-    // Every place a language package may be found: present records with packages.
-    let wanted = Wanted::new(
-        present
-            .iter()
-            .filter(|(_, _, f)| !f.packages.is_empty())
-            .map(|(_, r, _)| r.absolute_path()),
-    );
-
-    // OS package databases. Every deb package takes the side files of its
-    // name (one listed in several databases, e.g. `status.d` and `status`,
-    // gets copies).
-    for analyzer in DATABASES {
-        for &(ri, r, f) in by(analyzer) {
-            let intro = intros.get(&ri);
-            for (pi, pv) in f.packages.iter().enumerate() {
-                let mut p = pv.to_raw();
-                if p.ty == PackageType::Deb {
-                    if let Some(lists) = dpkg_files.get(pv.name) {
-                        let (files, digests) = side_bufs.merge(lists, opts.include_files);
-                        p.files = files;
-                        if let Some(map) = digests {
-                            p.meta("file_digests", Value::Object(map));
-                        }
-                    }
-                    if p.licenses.is_empty() {
-                        if let Some(c) = copyright.get(pv.name) {
-                            p.licenses = c.licenses().map(str::to_owned).collect();
-                        }
-                    }
-                }
-                let layer = intro
-                    .and_then(|m| m.get(&(pv.name, pv.version)))
-                    .copied()
-                    .unwrap_or(r.layer);
-                cands.push(Cand {
-                    raw: p,
-                    loc: location_at(analysis, r, layer),
-                    record: ri,
-                    index: pi,
-                    npm_dir: None,
-                });
+    // Language packages are gathered on a second thread while the OS
+    // databases take their side files here: the two read the same views and
+    // write separate lists, and the walk has left the other core idle.
+    let wanted = std::thread::scope(|scope| {
+        let languages = scope.spawn(|| language_candidates(analysis, &present, opts));
+        // dpkg side files: file lists, digests, copyright licences. Only the
+        // records are noted here; a package's lists are merged when it takes them.
+        let mut dpkg_files: HashMap<&str, Vec<&FactsView<'_>>> = HashMap::new();
+        for &(_, _, f) in by("dpkg-files") {
+            if let Some(o) = f.owner {
+                dpkg_files.entry(o).or_default().push(f);
             }
         }
-    }
+        let mut copyright: HashMap<&str, &FactsView<'_>> = HashMap::new();
+        for &(_, _, f) in by("dpkg-copyright") {
+            if let Some(o) = f.owner {
+                copyright.insert(o, f);
+            }
+        }
+        let mut side_bufs = SideBufs::default();
+        // Every place a language package may be found: present records with packages.
+        let wanted = Wanted::new(
+            present
+                .iter()
+                .filter(|(_, _, f)| !f.packages.is_empty())
+                .map(|(_, r, _)| r.absolute_path()),
+        );
 
+        // OS package databases. Every deb package takes the side files of its
+        // name (one listed in several databases, e.g. `status.d` and `status`,
+        // gets copies).
+        for analyzer in DATABASES {
+            for &(ri, r, f) in by(analyzer) {
+                let intro = intros.get(&ri);
+                for (pi, pv) in f.packages.iter().enumerate() {
+                    let mut p = pv.to_raw();
+                    if p.ty == PackageType::Deb {
+                        if let Some(lists) = dpkg_files.get(pv.name) {
+                            let (files, digests) = side_bufs.merge(lists, opts.include_files);
+                            p.files = files;
+                            if let Some(map) = digests {
+                                p.meta("file_digests", Value::Object(map));
+                            }
+                        }
+                        if p.licenses.is_empty() {
+                            if let Some(c) = copyright.get(pv.name) {
+                                p.licenses = c.licenses().map(str::to_owned).collect();
+                            }
+                        }
+                    }
+                    let layer = intro
+                        .and_then(|m| m.get(&(pv.name, pv.version)))
+                        .copied()
+                        .unwrap_or(r.layer);
+                    cands.push(Cand {
+                        raw: p,
+                        loc: location_at(analysis, r, layer),
+                        record: ri,
+                        index: pi,
+                        npm_dir: None,
+                    });
+                }
+            }
+        }
+        let languages = languages
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        cands.extend(languages);
+        wanted
+    });
+
+    build(cands, &wanted, os, distro, warnings, opts)
+}
+
+/// Candidates from language packages (Python, npm, other lockfiles and
+/// manifests, executables and archives), in that order.
+fn language_candidates(
+    analysis: &Analysis,
+    present: &[Present<'_, '_>],
+    opts: &Options,
+) -> Vec<Cand> {
+    let by = |a: &'static str| present.iter().filter(move |(_, r, _)| r.analyzer == a);
+    let mut cands: Vec<Cand> = Vec::new();
     // Python: metadata joined with RECORD / direct_url.json of the same folder.
     // Folder -> (files in record order, the last `direct_url`).
     let mut py_side: HashMap<&str, (Vec<&str>, Option<&Value>)> = HashMap::new();
@@ -492,8 +515,7 @@ pub(crate) fn assemble(analysis: &Analysis, opts: &Options) -> Catalog {
             }
         }
     }
-
-    build(cands, &wanted, os, distro, warnings, opts)
+    cands
 }
 
 /// FNV-1a, fed piece by piece (the same hash as over the pieces joined).
