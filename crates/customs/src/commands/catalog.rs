@@ -54,6 +54,7 @@ fn catalog_of(
 ) -> anyhow::Result<(customs_image::Image, Catalog)> {
     let (image, walked) = walk_image(image_args, quiet, &customs_catalog::analyzers(), false)?;
     let catalog = assemble_catalog(&walked);
+    super::free_in_background(walked);
     Ok((image, catalog))
 }
 
@@ -140,7 +141,9 @@ pub(crate) fn sbom(args: SbomArgs) -> anyhow::Result<ExitStatus> {
     let mut bytes = Vec::new();
     customs_sbom::write(format, &catalog, &subject(&image), &opts, &mut bytes)?;
     write_report(args.output.output.as_deref(), &bytes)?;
-    Ok(strict_status(args.strict, &catalog))
+    let status = strict_status(args.strict, &catalog);
+    super::free_in_background((image, catalog, bytes));
+    Ok(status)
 }
 
 pub(crate) fn packages(args: PackagesArgs) -> anyhow::Result<ExitStatus> {
@@ -181,5 +184,7 @@ pub(crate) fn packages(args: PackagesArgs) -> anyhow::Result<ExitStatus> {
         }
     };
     write_report(args.output.output.as_deref(), &bytes)?;
-    Ok(strict_status(args.strict, &catalog))
+    let status = strict_status(args.strict, &catalog);
+    super::free_in_background((catalog, bytes));
+    Ok(status)
 }

@@ -39,17 +39,22 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     }
     let target = Target::parse(&args.image.target)?;
 
-    // Open the database before a long walk, so a missing or damaged one fails fast.
-    let db = if scanners.contains(&ScannerKind::Vuln) {
+    // A missing, truncated or outdated database fails before the long walk.
+    // Its checksum and index (16 ms for the shared advisories) are read on a
+    // thread of its own once the image is walked, while the catalog is
+    // assembled on one core and the other would wait.
+    let db_path = if scanners.contains(&ScannerKind::Vuln) {
         let path = super::db::db_path(args.db.as_ref(), args.image.cache.cache_dir.as_ref());
         if !path.exists() && !args.image.offline && !args.skip_db_update {
             // As Trivy does on a first scan: fetch the public feeds once, then reuse them.
             download_db(&path, args.output.quiet)?;
         }
-        Some(open_db(&path)?)
+        probe_db(&path)?;
+        Some(path)
     } else {
         None
     };
+    let mut db_opening = None;
     let secret_scanner = if scanners.contains(&ScannerKind::Secret) {
         Some(std::sync::Arc::new(customs_secrets::SecretAnalyzer::new(
             secret_scanner(args.secret_config.as_deref(), args.scan_binaries)?,
@@ -85,7 +90,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
             gather_sbom(path)?
         }
         _ => {
-            let need_catalog = db.is_some() || args.list_all_pkgs;
+            let need_catalog = db_path.is_some() || args.list_all_pkgs;
             let mut analyzers: Vec<Box<dyn FileAnalyzer>> = if need_catalog {
                 customs_catalog::analyzers()
             } else {
@@ -104,6 +109,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
                 &analyzers,
                 scanners.contains(&ScannerKind::Misconfig),
             )?;
+            db_opening = db_path.clone().map(|path| std::thread::spawn(move || open_db(&path)));
             let catalog = if need_catalog {
                 super::catalog::assemble_catalog(&walked)
             } else {
@@ -115,6 +121,14 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
                 walked: Some((image, walked)),
             }
         }
+    };
+
+    let db = match (db_opening, &db_path) {
+        (Some(opening), _) => Some(opening.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!("the thread opening the database stopped"))
+        })?),
+        (None, Some(path)) => Some(open_db(path)?),
+        (None, None) => None,
     };
 
     let mut report = new_report(gathered.subject);
@@ -175,6 +189,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
 
     let tripped = fail_on.is_some_and(|t| report.max_severity(false).is_some_and(|m| m >= t))
         || (args.strict && !gathered.catalog.warnings.is_empty());
+    super::free_in_background((gathered.catalog, gathered.walked, report, db, bytes));
     Ok(if tripped {
         ExitStatus::GateTripped
     } else {
@@ -260,6 +275,15 @@ fn open_db(path: &Path) -> anyhow::Result<customs_vuln::Database> {
         return Err(MissingDb(path.to_owned()).into());
     }
     Ok(customs_vuln::Database::open(path)?)
+}
+
+/// The cheap checks of [`customs_vuln::Database::probe`], with the same
+/// error as [`open_db`] for a missing file.
+fn probe_db(path: &Path) -> anyhow::Result<()> {
+    if !path.exists() {
+        return Err(MissingDb(path.to_owned()).into());
+    }
+    Ok(customs_vuln::Database::probe(path)?)
 }
 
 fn download_db(path: &Path, quiet: bool) -> anyhow::Result<()> {
