@@ -12,15 +12,17 @@ RUNS=${RUNS:-3}
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 # measure LABEL COMMAND... : prints "LABEL  median s  median MB  (min-max s over N runs)";
 # the command's stdout of the last run stays in $T/out. Exit code 1 (a tripped gate) is
-# not a failure. Sets MEDIAN to the median wall time. With WARM=FILE set, FILE is read into
-# the page cache before each run instead (the CPU-bound case the floor describes). With
-# FRESH=DIR set, DIR (a tool's own cache) is removed before each run, so every run is cold.
+# not a failure. Sets MEDIAN to the median wall time. With WARM=FILE set, FILE (or every file
+# below it, for a folder) is read into the page cache before each run instead (the CPU-bound
+# case the floor describes). With FRESH=DIR set, DIR (a tool's own cache) is removed before
+# each run, so every run is cold.
 measure() {
     local label=$1; shift
     local walls=() rsss=() i rc
     for ((i = 0; i < RUNS; i++)); do
         if [ -n "${FRESH:-}" ]; then rm -rf "$FRESH"; fi
-        if [ -n "${WARM:-}" ]; then cat "$WARM" > /dev/null; else drop; fi
+        if [ -d "${WARM:-}" ]; then find "$WARM" -type f -exec cat {} + > /dev/null
+        elif [ -n "${WARM:-}" ]; then cat "$WARM" > /dev/null; else drop; fi
         rc=0
         /usr/bin/time -f "%e %M" -o "$T/time" "$@" > "$T/out" 2> "$T/err" || rc=$?
         if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then cat "$T/err" >&2; return 1; fi
