@@ -109,7 +109,9 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
                 &analyzers,
                 scanners.contains(&ScannerKind::Misconfig),
             )?;
-            db_opening = db_path.clone().map(|path| std::thread::spawn(move || open_db(&path)));
+            db_opening = db_path
+                .clone()
+                .map(|path| std::thread::spawn(move || open_db(&path)));
             let catalog = if need_catalog {
                 super::catalog::assemble_catalog(&walked)
             } else {
@@ -123,13 +125,14 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<ExitStatus> {
         }
     };
 
-    let db = match (db_opening, &db_path) {
-        (Some(opening), _) => Some(opening.join().unwrap_or_else(|_| {
-            Err(anyhow::anyhow!("the thread opening the database stopped"))
-        })?),
-        (None, Some(path)) => Some(open_db(path)?),
-        (None, None) => None,
-    };
+    let db =
+        match (db_opening, &db_path) {
+            (Some(opening), _) => Some(opening.join().unwrap_or_else(|_| {
+                Err(anyhow::anyhow!("the thread opening the database stopped"))
+            })?),
+            (None, Some(path)) => Some(open_db(path)?),
+            (None, None) => None,
+        };
 
     let mut report = new_report(gathered.subject);
     report.package_count = gathered.catalog.packages.len();
