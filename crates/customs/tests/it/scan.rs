@@ -146,6 +146,27 @@ fn missing_or_corrupt_database_fails_with_a_hint() {
         err.contains("hint:") && err.contains("customs db update"),
         "{err}"
     );
+
+    // A changed byte in the body passes the checks made before the walk; the
+    // checksum, read beside the catalog's assembly, still refuses it.
+    let mut flipped = bytes;
+    let at = flipped.len() - 100;
+    flipped[at] ^= 1;
+    std::fs::write(&corrupt, &flipped).unwrap();
+    let (code, out, err) = customs(&[
+        "scan",
+        "--db",
+        &corrupt.display().to_string(),
+        "-q",
+        &target,
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty(), "no partial results: {out}");
+    assert!(err.contains("checksum"), "{err}");
+    assert!(
+        err.contains("hint:") && err.contains("customs db update"),
+        "{err}"
+    );
 }
 
 #[test]
