@@ -273,25 +273,9 @@ mod package_json {
 
     impl<'de> Deserialize<'de> for Key<'de> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_str(KeyVisitor)
-        }
-    }
-
-    struct KeyVisitor;
-
-    impl<'de> Visitor<'de> for KeyVisitor {
-        type Value = Key<'de>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object key")
-        }
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Key(Cow::Borrowed(v)))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Key(Cow::Owned(v.to_owned())))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Key(Cow::Owned(v)))
+            // JSON keys are strings: `StrOr` never gives `None` here.
+            let key = d.deserialize_str(StrOr(None))?;
+            Ok(Key(key.unwrap_or_default()))
         }
     }
 

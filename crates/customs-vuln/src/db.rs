@@ -305,6 +305,11 @@ pub(crate) fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// A little-endian u32 from 4 bytes (0 from any other length).
+fn le32(b: &[u8]) -> u32 {
+    b.try_into().map(u32::from_le_bytes).unwrap_or(0)
+}
+
 /// Checks a database's preamble (the first bytes of `head`) against the
 /// file's total length: magic, schema version, and body length.
 fn check_preamble(path: &Path, head: &[u8], total_len: u64) -> Result<(), DbError> {
@@ -326,7 +331,6 @@ fn check_preamble(path: &Path, head: &[u8], total_len: u64) -> Result<(), DbErro
     let Some(preamble) = head.get(..PREAMBLE) else {
         return Err(corrupt("file is truncated"));
     };
-    let le32 = |b: &[u8]| b.try_into().map(u32::from_le_bytes).unwrap_or(0);
     let schema = le32(preamble.get(8..12).unwrap_or_default());
     if schema != SCHEMA_VERSION {
         return Err(DbError::SchemaMismatch {
@@ -396,7 +400,6 @@ impl Database {
             reason: reason.to_owned(),
         };
         check_preamble(path, &bytes, bytes.len() as u64)?;
-        let le32 = |b: &[u8]| b.try_into().map(u32::from_le_bytes).unwrap_or(0);
         let preamble = bytes.get(..PREAMBLE).unwrap_or_default();
         let body = bytes.get(PREAMBLE..).unwrap_or_default();
         if preamble.get(20..52) != Some(Sha256::digest(body).as_slice()) {

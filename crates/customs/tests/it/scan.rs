@@ -132,41 +132,34 @@ fn missing_or_corrupt_database_fails_with_a_hint() {
     let corrupt = dir.path().join("corrupt.db");
     let Some(db) = test_db() else { return };
     let bytes = std::fs::read(db).unwrap();
-    std::fs::write(&corrupt, &bytes[..bytes.len() / 2]).unwrap();
-    let (code, out, err) = customs(&[
-        "scan",
-        "--db",
-        &corrupt.display().to_string(),
-        "-q",
-        &target,
-    ]);
-    assert_eq!(code, 3, "{err}");
-    assert!(out.is_empty(), "no partial results: {out}");
-    assert!(
-        err.contains("hint:") && err.contains("customs db update"),
-        "{err}"
-    );
+    // Scans with `db_bytes` as the database; it must be refused with the
+    // update hint and no partial results. Returns the error output.
+    let refused = |db_bytes: &[u8]| {
+        std::fs::write(&corrupt, db_bytes).unwrap();
+        let (code, out, err) = customs(&[
+            "scan",
+            "--db",
+            &corrupt.display().to_string(),
+            "-q",
+            &target,
+        ]);
+        assert_eq!(code, 3, "{err}");
+        assert!(out.is_empty(), "no partial results: {out}");
+        assert!(
+            err.contains("hint:") && err.contains("customs db update"),
+            "{err}"
+        );
+        err
+    };
+    refused(&bytes[..bytes.len() / 2]);
 
     // A changed byte in the body passes the checks made before the walk; the
     // checksum, read beside the catalog's assembly, still refuses it.
     let mut flipped = bytes;
     let at = flipped.len() - 100;
     flipped[at] ^= 1;
-    std::fs::write(&corrupt, &flipped).unwrap();
-    let (code, out, err) = customs(&[
-        "scan",
-        "--db",
-        &corrupt.display().to_string(),
-        "-q",
-        &target,
-    ]);
-    assert_eq!(code, 3, "{err}");
-    assert!(out.is_empty(), "no partial results: {out}");
+    let err = refused(&flipped);
     assert!(err.contains("checksum"), "{err}");
-    assert!(
-        err.contains("hint:") && err.contains("customs db update"),
-        "{err}"
-    );
 }
 
 #[test]
